@@ -1,0 +1,116 @@
+import ArgumentParser
+import Normalizers
+import RelayCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct NormalizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "normalize",
+        abstract: "Normalize raw vendor events (NDJSON on stdin) to records (NDJSON on stdout).",
+        discussion: "Writes one record per input line, in order. A line that is not valid JSON is reported on stderr with its line number and skipped; the exit code is then 1, but every good line is still written. Known types: \(NormalizerRegistry.standard.sourceTypes.joined(separator: ", "))."
+    )
+
+    @Option(name: .long, help: "The vendor source type, e.g. okta, github, microsoft-365.")
+    var type: String
+
+    @Option(name: .long, help: "The vendor stream, e.g. system_log (okta), audit_log (github).")
+    var stream: String?
+
+    @Option(name: .long, help: "sourceID to put in the records.")
+    var sourceID = "normalize"
+
+    @Option(name: .long, help: "workspaceID to put in the records.")
+    var workspaceID = ""
+
+    func validate() throws {
+        guard let normalizer = NormalizerRegistry.standard.normalizer(for: type) else {
+            throw ValidationError("unknown --type \"\(type)\"; known: \(NormalizerRegistry.standard.sourceTypes.joined(separator: ", "))")
+        }
+        if let stream, !normalizer.streams.contains(stream) {
+            throw ValidationError("unknown --stream \"\(stream)\" for \(type); known: \(normalizer.streams.joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let normalizer = PageNormalizer()
+        let streamName = stream ?? NormalizerRegistry.standard.normalizer(for: type)?.streams.first ?? ""
+        let identity = SourceIdentity(workspaceID: workspaceID, sourceID: sourceID)
+        var output: [UInt8] = []
+        output.reserveCapacity(1 << 20)
+        var writer = JSONWriter(capacity: 1 << 16)
+        var badLines = 0
+        var lineNumber = 0
+        let input = StandardInput()
+        while let line = try input.nextLine() {
+            lineNumber += 1
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            do {
+                let record = try normalizer.normalize(event: line, sourceType: type, stream: streamName, identity: identity, receivedAt: .now())
+                writer.reset()
+                RecordEncoder.encode(record, into: &writer)
+                output.append(contentsOf: writer.bytes)
+                output.append(0x0A)
+            } catch {
+                badLines += 1
+                Terminal.error("stdin:\(lineNumber): \(error)")
+            }
+            if output.count >= 1 << 20 { try flush(&output) }
+        }
+        try flush(&output)
+        if badLines > 0 {
+            Terminal.error("\(badLines) of \(lineNumber) lines could not be normalized")
+            throw ExitCode(1)
+        }
+    }
+
+    private func flush(_ output: inout [UInt8]) throws {
+        var offset = 0
+        while offset < output.count {
+            let written = output.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw ExitCode(3)  // stdout closed (e.g. `| head`): nothing more to do
+            }
+            offset += written
+        }
+        output.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Reads standard input in large chunks and splits it into lines.
+final class StandardInput {
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var atEnd = false
+
+    func nextLine() throws -> ArraySlice<UInt8>? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                defer { start = newline + 1 }
+                return buffer[start..<newline]
+            }
+            if atEnd {
+                guard start < buffer.count else { return nil }
+                defer { start = buffer.count }
+                return buffer[start...]
+            }
+            if start > 0 {
+                buffer.removeFirst(start)
+                start = 0
+            }
+            let chunk = 1 << 20
+            let old = buffer.count
+            buffer.append(contentsOf: repeatElement(0, count: chunk))
+            let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress! + old, chunk) }
+            if count < 0 && errno == EINTR {
+                buffer.removeLast(chunk)
+                continue
+            }
+            buffer.removeLast(chunk - max(count, 0))
+            if count <= 0 { atEnd = true }
+        }
+    }
+}

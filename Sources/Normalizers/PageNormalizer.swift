@@ -1,0 +1,73 @@
+import RelayCore
+
+/// Who a record belongs to: the parts of every record that come from the config, not the event.
+public struct SourceIdentity: Sendable {
+    public var workspaceID: String
+    public var sourceID: String
+    public var sourceTTL: UInt32
+
+    public init(workspaceID: String, sourceID: String, sourceTTL: UInt32 = 0) {
+        self.workspaceID = workspaceID
+        self.sourceID = sourceID
+        self.sourceTTL = sourceTTL
+    }
+}
+
+/// Stage 2 entry point: turns raw events into records with the vendor's normalizer, and fills the
+/// columns every vendor shares (identity, ids, rawLog). Reuses one JSON document for all events,
+/// so use one instance per task.
+public final class PageNormalizer {
+    private let document = JSONDocument()
+    private let registry: NormalizerRegistry
+
+    public init(registry: NormalizerRegistry = .standard) {
+        self.registry = registry
+    }
+
+    /// Normalizes one event. Invalid JSON throws; the caller decides whether to keep the event
+    /// (the pipeline does, see `normalize(page:)`) or report it (the `normalize` command does).
+    public func normalize(
+        event bytes: ArraySlice<UInt8>, sourceType: String, stream: String, identity: SourceIdentity, receivedAt: Timestamp
+    ) throws(JSONError) -> AuditRecord {
+        let root = try document.parse(bytes)
+        var record = baseRecord(bytes, sourceType: sourceType, identity: identity, receivedAt: receivedAt)
+        registry.normalizer(for: sourceType)?.normalize(root, stream: stream, into: &record)
+        finish(&record, bytes)
+        return record
+    }
+
+    /// Normalizes a page. An event that is not valid JSON still becomes a record, with its raw bytes,
+    /// a content-hash eventID and the parse error in `tags["auditrelay.error"]`: nothing a vendor
+    /// sent is dropped on the floor.
+    public func normalize(page: RawPage, identity: SourceIdentity, into records: inout [AuditRecord]) {
+        let normalizer = registry.normalizer(for: page.sourceType)
+        for range in page.events {
+            let bytes = page.body[range]
+            var record = baseRecord(bytes, sourceType: page.sourceType, identity: identity, receivedAt: page.receivedAt)
+            do {
+                let root = try document.parse(bytes)
+                normalizer?.normalize(root, stream: page.stream, into: &record)
+            } catch {
+                record.tags["auditrelay.error"] = error.description
+            }
+            finish(&record, bytes)
+            records.append(record)
+        }
+    }
+
+    private func baseRecord(_ bytes: ArraySlice<UInt8>, sourceType: String, identity: SourceIdentity, receivedAt: Timestamp) -> AuditRecord {
+        var record = AuditRecord()
+        record.workspaceID = identity.workspaceID
+        record.sourceID = identity.sourceID
+        record.sourceType = sourceType
+        record.sourceTTL = identity.sourceTTL
+        record.receivedAt = receivedAt
+        record.rawLog = Array(bytes)
+        return record
+    }
+
+    private func finish(_ record: inout AuditRecord, _ bytes: ArraySlice<UInt8>) {
+        if record.eventID.isEmpty { record.eventID = RecordID.contentHash(bytes) }
+        record.id = RecordID.derive(sourceID: record.sourceID, eventID: record.eventID)
+    }
+}

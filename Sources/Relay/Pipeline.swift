@@ -1,0 +1,189 @@
+import Logging
+import Normalizers
+import RelayCore
+
+/// Moves batches through the stages: each source runs in its own task (poll page -> normalize ->
+/// enrich -> append to the record log, then commit the page's cursor), and each sink in its own
+/// task (read from the log -> deliver -> acknowledge). The only buffer between them is the record
+/// log, which is bounded; a slow sink therefore slows polling instead of growing memory.
+public struct Pipeline: Sendable {
+    public struct SourceRun: Sendable {
+        public var source: any AuditSource
+        public var identity: SourceIdentity
+
+        public init(source: any AuditSource, identity: SourceIdentity) {
+            self.source = source
+            self.identity = identity
+        }
+    }
+
+    public var sources: [SourceRun]
+    public var sinks: [any RecordSink]
+    public var log: any RecordLog
+    public var enrichers: [any Enricher]
+    public var logger: Logger
+    /// Records a sink is given per delivery.
+    public var sinkBatchSize = 2000
+    /// With `once`, how many consecutive failures of a source or sink end the run with an error.
+    public var onceAttempts = 5
+    public var backoff = Backoff()
+
+    public init(sources: [SourceRun], sinks: [any RecordSink], log: any RecordLog, enrichers: [any Enricher] = [], logger: Logger) {
+        self.sources = sources
+        self.sinks = sinks
+        self.log = log
+        self.enrichers = enrichers
+        self.logger = logger
+    }
+
+    /// Runs until cancelled; with `once`, polls every source until it is caught up, delivers
+    /// everything to every sink, and returns.
+    /// - Throws: `PipelineError` (with `once`) naming each source or sink that kept failing.
+    @discardableResult
+    public func run(once: Bool) async throws -> PipelineSummary {
+        try await withThrowingTaskGroup(of: PipelineSummary.self) { group in
+            for sink in sinks {
+                group.addTask { try await runSink(sink, once: once) }
+            }
+            var summary = PipelineSummary()
+            var failures: [String] = []
+            await withTaskGroup(of: Result<PipelineSummary, any Error>.self) { sourceGroup in
+                for run in sources {
+                    sourceGroup.addTask {
+                        do { return .success(try await runSource(run, once: once)) } catch { return .failure(error) }
+                    }
+                }
+                for await result in sourceGroup {
+                    switch result {
+                    case .success(let part): summary.add(part)
+                    case .failure(let error): failures.append("\(error)")
+                    }
+                }
+            }
+            await log.closeForAppends()
+            do {
+                for try await part in group { summary.add(part) }
+            } catch {
+                failures.append("\(error)")
+            }
+            if !failures.isEmpty { throw PipelineError(failures: failures) }
+            return summary
+        }
+    }
+
+    private func runSource(_ run: SourceRun, once: Bool) async throws -> PipelineSummary {
+        let source = run.source
+        var logger = self.logger
+        logger[metadataKey: "source"] = "\(source.id)"
+        let normalizer = PageNormalizer()
+        var cursor = await log.committedCursor(source: source.id)
+        var backoff = self.backoff
+        var summary = PipelineSummary()
+        var records: [AuditRecord] = []
+        var envelopes: [[UInt8]] = []
+        var writer = JSONWriter(capacity: 64 << 10)
+        while !Task.isCancelled {
+            let page: RawPage?
+            do {
+                page = try await source.nextPage(after: cursor)
+                backoff.reset()
+            } catch is CancellationError {
+                break
+            } catch {
+                let delay = backoff.nextDelay()
+                logger.warning("poll failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
+                if once && backoff.failures >= onceAttempts { throw PipelineError(failures: ["source \(source.id): \(error)"]) }
+                try await Task.sleep(for: delay)
+                continue
+            }
+            guard let page else {
+                if once { break }
+                try await Task.sleep(for: source.interval)
+                continue
+            }
+            records.removeAll(keepingCapacity: true)
+            normalizer.normalize(page: page, identity: run.identity, into: &records)
+            for enricher in enrichers { enricher.enrich(&records) }
+            envelopes.removeAll(keepingCapacity: true)
+            for record in records {
+                writer.reset()
+                RecordEncoder.encode(record, into: &writer)
+                var envelope: [UInt8] = []
+                envelope.reserveCapacity(writer.bytes.count + 96)
+                writer.bytes.withUnsafeBytes { RecordEnvelope.append(record, json: $0, to: &envelope) }
+                envelopes.append(envelope)
+            }
+            try await log.append(envelopes, cursor: page.cursor.map { (source.id, $0) })
+            if let next = page.cursor { cursor = next }
+            summary.polledPages += 1
+            summary.polledRecords += records.count
+        }
+        logger.debug("source finished", metadata: ["records": "\(summary.polledRecords)"])
+        return summary
+    }
+
+    private func runSink(_ sink: any RecordSink, once: Bool) async throws -> PipelineSummary {
+        var logger = self.logger
+        logger[metadataKey: "sink"] = "\(sink.name)"
+        var backoff = self.backoff
+        var summary = PipelineSummary()
+        while true {
+            let entries = try await log.read(sink: sink.name, maxRecords: sinkBatchSize)
+            if entries.isEmpty { break }
+            var pending = entries
+            while !pending.isEmpty {
+                var failure: (any Error)?
+                do {
+                    let acknowledged = try await sink.deliver(pending)
+                    await log.acknowledge(sink: sink.name, sequences: acknowledged)
+                    summary.deliveredRecords += acknowledged.count
+                    let done = Set(acknowledged)
+                    pending.removeAll { done.contains($0.sequence) }
+                    if !pending.isEmpty { failure = SinkRejection(count: pending.count) }
+                } catch is CancellationError {
+                    await log.retry(sink: sink.name, sequences: pending.map(\.sequence))
+                    throw CancellationError()
+                } catch {
+                    failure = error
+                }
+                guard let failure else {
+                    backoff.reset()
+                    break
+                }
+                let delay = backoff.nextDelay()
+                logger.warning("delivery failed; retrying", metadata: ["error": "\(failure)", "records": "\(pending.count)", "retryIn": "\(delay)"])
+                if once && backoff.failures >= onceAttempts {
+                    await log.retry(sink: sink.name, sequences: pending.map(\.sequence))
+                    throw PipelineError(failures: ["sink \(sink.name): \(failure)"])
+                }
+                try await Task.sleep(for: delay)
+            }
+        }
+        try await sink.close()
+        return summary
+    }
+}
+
+/// What a run did.
+public struct PipelineSummary: Sendable {
+    public var polledPages = 0
+    public var polledRecords = 0
+    public var deliveredRecords = 0
+
+    mutating func add(_ other: PipelineSummary) {
+        polledPages += other.polledPages
+        polledRecords += other.polledRecords
+        deliveredRecords += other.deliveredRecords
+    }
+}
+
+/// A run ended because sources or sinks kept failing; each failure names its component.
+public struct PipelineError: Error, Sendable, CustomStringConvertible {
+    public let failures: [String]
+    public var description: String { failures.joined(separator: "; ") }
+}
+
+struct SinkRejection: Error, CustomStringConvertible {
+    let count: Int
+    var description: String { "\(count) records were not acknowledged" }
+}

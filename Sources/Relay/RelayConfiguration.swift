@@ -1,0 +1,137 @@
+import Connectors
+import RelayCore
+import Sinks
+
+/// A configured source: knows its identity and how to build the running source.
+public protocol SourceDefinition: Sendable {
+    var id: String { get }
+    func makeSource() throws -> any AuditSource
+}
+
+/// A configured sink.
+public protocol SinkDefinition: Sendable {
+    var name: String { get }
+    func makeSink() throws -> any RecordSink
+}
+
+/// The whole config file, validated. Built by `RelayConfiguration.parse`, which reports every
+/// problem with its key path instead of stopping at the first.
+public struct RelayConfiguration: Sendable {
+    public struct Source: Sendable {
+        public var definition: any SourceDefinition
+        public var type: String
+        /// Retention hint in days, copied into every record's `sourceTTL`.
+        public var sourceTTL: UInt32
+    }
+
+    public struct SpoolSettings: Sendable {
+        public var directory: String
+        public var maxBytes: UInt64
+    }
+
+    public var workspaceID: String
+    public var sources: [Source]
+    public var sinks: [any SinkDefinition]
+    public var spool: SpoolSettings
+    public var geoIPDatabases: [String]
+    public var httpListen: String
+    public var logLevel: String
+
+    /// Parses and validates `value`. Returns the configuration only when there are no problems.
+    public static func parse(_ value: ConfigValue, secrets: SecretResolver) -> (RelayConfiguration?, [ConfigProblem]) {
+        let diagnostics = ConfigDiagnostics()
+        let root = ConfigSection(path: "", value: value, diagnostics: diagnostics, secrets: secrets)
+        let workspaceID = root.string("workspaceID", default: "")
+        var sources: [Source] = []
+        var seenIDs: Set<String> = []
+        for section in root.sections("sources") {
+            let type = section.requiredString("type")
+            let ttl = UInt32(section.integer("sourceTTL", default: 0, range: 0...Int(UInt32.max)))
+            guard let parse = ComponentCatalog.sources[type] else {
+                if !type.isEmpty {
+                    section.report("type", "\"\(type)\" is not a known source type (known: \(ComponentCatalog.sources.keys.sorted().joined(separator: ", ")))")
+                }
+                continue
+            }
+            let definition = parse(section)
+            section.finish()
+            if !definition.id.isEmpty && !seenIDs.insert(definition.id).inserted {
+                section.report("id", "\"\(definition.id)\" is used by another source")
+            }
+            sources.append(Source(definition: definition, type: type, sourceTTL: ttl))
+        }
+        if sources.isEmpty && !root.has("sources") { root.report("sources", "at least one source is required") }
+
+        var sinks: [any SinkDefinition] = []
+        var sinkNames: Set<String> = []
+        for section in root.sections("sinks") {
+            let type = section.requiredString("type")
+            let name = section.string("name", default: type)
+            guard let parse = ComponentCatalog.sinks[type] else {
+                if !type.isEmpty {
+                    section.report("type", "\"\(type)\" is not a known sink type (known: \(ComponentCatalog.sinks.keys.sorted().joined(separator: ", ")))")
+                }
+                continue
+            }
+            if !sinkNames.insert(name).inserted {
+                section.report("name", "\"\(name)\" is used by another sink; give each sink of the same type a distinct name")
+            }
+            sinks.append(parse(section, name))
+            section.finish()
+        }
+        if sinks.isEmpty && !root.has("sinks") { root.report("sinks", "at least one sink is required") }
+
+        var spool = SpoolSettings(directory: "/var/lib/auditrelay/spool", maxBytes: 1 << 30)
+        if let section = root.section("spool") {
+            spool.directory = section.string("dir", default: spool.directory)
+            spool.maxBytes = section.byteSize("maxBytes", default: spool.maxBytes)
+            if spool.maxBytes < 1 << 20 { section.report("maxBytes", "must be at least 1MiB") }
+            section.finish()
+        }
+        var databases: [String] = []
+        if let section = root.section("geoip") {
+            databases = section.strings("databases")
+            section.finish()
+        }
+        var listen = "127.0.0.1:8686"
+        if let section = root.section("http") {
+            listen = section.string("listen", default: listen)
+            section.finish()
+        }
+        var level = "info"
+        if let section = root.section("log") {
+            level = section.choice("level", ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: level)
+            section.finish()
+        }
+        root.finish()
+        let problems = diagnostics.problems
+        guard problems.isEmpty else { return (nil, problems) }
+        return (RelayConfiguration(workspaceID: workspaceID, sources: sources, sinks: sinks, spool: spool,
+                                   geoIPDatabases: databases, httpListen: listen, logLevel: level), [])
+    }
+}
+
+/// The source and sink types a config may name. Adding a type: one line here.
+public enum ComponentCatalog {
+    public static let sources: [String: @Sendable (ConfigSection) -> any SourceDefinition] = [
+        "replay": { ReplaySource.Configuration($0) },
+    ]
+
+    public static let sinks: [String: @Sendable (ConfigSection, String) -> any SinkDefinition] = [
+        "stdout": { section, name in StdoutSinkDefinition(name: name) },
+        "file": { section, name in FileSink.Configuration(section, name: name) },
+    ]
+}
+
+extension ReplaySource.Configuration: SourceDefinition {
+    public func makeSource() throws -> any AuditSource { ReplaySource(configuration: self) }
+}
+
+struct StdoutSinkDefinition: SinkDefinition {
+    let name: String
+    func makeSink() throws -> any RecordSink { StdoutSink(name: name) }
+}
+
+extension FileSink.Configuration: SinkDefinition {
+    public func makeSink() throws -> any RecordSink { try FileSink(configuration: self) }
+}

@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An IPv4 or IPv6 address parsed from the text vendors put in their IP fields.
+///
+/// Vendors write `ip:port`, `[v6]:port`, IPv4-mapped IPv6, and things that are not addresses at
+/// all (`"Salesforce.com IP"`, `"211.150.189.540"`). Parsing accepts the first kinds and rejects
+/// the last, so `srcIP` is always a valid address or "".
+public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
+    /// 4 bytes for IPv4, 16 for IPv6.
+    public let bytes: [UInt8]
+
+    public var isIPv4: Bool { bytes.count == 4 }
+
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 4 || bytes.count == 16 else { return nil }
+        self.bytes = bytes
+    }
+
+    /// Parses an address, tolerating surrounding spaces, a port, brackets and an IPv6 zone.
+    /// IPv4-mapped IPv6 (`::ffff:1.2.3.4`) becomes the IPv4 address.
+    public init?(parsing raw: String) {
+        var text = raw.trimmingASCIIWhitespace()
+        guard !text.isEmpty, text.utf8.count <= 64 else { return nil }
+        if text.hasPrefix("[") {
+            // [v6] or [v6]:port
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            let rest = text[text.index(after: close)...]
+            guard rest.isEmpty || (rest.hasPrefix(":") && rest.dropFirst().allSatisfy(\.isASCIIDigit) && rest.count > 1) else { return nil }
+            text = String(text[text.index(after: text.startIndex)..<close])
+        } else if let colon = text.firstIndex(of: ":"), text.lastIndex(of: ":") == colon {
+            // a.b.c.d:port (a single colon cannot be IPv6)
+            let port = text[text.index(after: colon)...]
+            guard !port.isEmpty, port.allSatisfy(\.isASCIIDigit) else { return nil }
+            text = String(text[..<colon])
+        }
+        if let percent = text.firstIndex(of: "%") { text = String(text[..<percent]) }
+        if !text.contains(":") {
+            var address = in_addr()
+            guard inet_pton(AF_INET, text, &address) == 1 else { return nil }
+            self.bytes = withUnsafeBytes(of: &address) { Array($0) }
+            return
+        }
+        var address6 = in6_addr()
+        guard inet_pton(AF_INET6, text, &address6) == 1 else { return nil }
+        let bytes = withUnsafeBytes(of: &address6) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
+            self.bytes = Array(bytes[12..<16])
+        } else {
+            self.bytes = bytes
+        }
+    }
+
+    /// The canonical text form (RFC 5952 for IPv6).
+    public var description: String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = isIPv4 ? AF_INET : AF_INET6
+        let ok = bytes.withUnsafeBytes { source in
+            inet_ntop(family, source.baseAddress, &buffer, socklen_t(buffer.count)) != nil
+        }
+        guard ok else { return "" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// True for addresses that no public GeoIP database describes: private, loopback, link-local,
+    /// documentation, shared (CGNAT), multicast, reserved, unspecified and similar ranges (RFC 6890).
+    public var isSpecialPurpose: Bool {
+        if isIPv4 {
+            let (a, b, c) = (bytes[0], bytes[1], bytes[2])
+            switch a {
+            case 0, 10, 127: return true
+            case 100 where (64...127).contains(b): return true  // 100.64/10 shared
+            case 169 where b == 254: return true
+            case 172 where (16...31).contains(b): return true
+            case 192 where b == 168: return true
+            case 192 where b == 0 && (c == 0 || c == 2): return true  // 192.0.0/24, 192.0.2/24
+            case 198 where b == 18 || b == 19: return true  // benchmarking
+            case 198 where b == 51 && c == 100: return true
+            case 203 where b == 0 && c == 113: return true
+            case 224...255: return true  // multicast, reserved, broadcast
+            default: return false
+            }
+        }
+        if bytes.allSatisfy({ $0 == 0 }) { return true }  // ::
+        if bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return true }  // ::1
+        if bytes[0] == 0xFF { return true }  // multicast
+        if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80 { return true }  // fe80::/10 link-local
+        if bytes[0] & 0xFE == 0xFC { return true }  // fc00::/7 unique local
+        if bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0D && bytes[3] == 0xB8 { return true }  // 2001:db8::/32
+        if bytes[0..<12].allSatisfy({ $0 == 0 }) { return true }  // ::/96 IPv4-compatible (deprecated)
+        if bytes[0] == 0x01 && bytes[1..<8].allSatisfy({ $0 == 0 }) { return true }  // 100::/64 discard
+        return false
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}
+
+extension IPAddress {
+    /// The canonical address in a JSON value, or "" when it holds no valid address.
+    public static func normalized(_ value: JSONValue?) -> String {
+        guard let text = value?.text, let address = IPAddress(parsing: text) else { return "" }
+        return address.description
+    }
+}

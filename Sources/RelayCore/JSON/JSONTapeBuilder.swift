@@ -1,0 +1,187 @@
+/// Builds the node tape for `JSONDocument` in one pass over the input.
+///
+/// Iterative, with an explicit container stack, so hostile nesting cannot overflow the thread stack.
+struct JSONTapeBuilder {
+    let input: UnsafeBufferPointer<UInt8>
+    var nodes: [JSONNode]
+    var stack: [Int32]
+    var position = 0
+
+    init(input: UnsafeBufferPointer<UInt8>, nodes: [JSONNode], stack: [Int32]) {
+        self.input = input
+        self.nodes = nodes
+        self.stack = stack
+    }
+
+    private func fail(_ reason: String, at offset: Int? = nil) -> JSONError {
+        JSONError(offset: offset ?? position, reason: reason)
+    }
+
+    private mutating func skipWhitespace() {
+        while position < input.count {
+            switch input[position] {
+            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func run() throws(JSONError) {
+        guard input.count < Int(UInt32.max) else { throw fail("document larger than 4 GiB", at: 0) }
+        skipWhitespace()
+        try parseValue()
+        // Containers: after a value, expect ',' or the closing bracket until the stack is empty.
+        while let top = stack.last {
+            let container = nodes[Int(top)]
+            skipWhitespace()
+            guard position < input.count else { throw fail("unexpected end of input inside \(container.kind == .object ? "object" : "array")") }
+            let byte = input[position]
+            let closer: UInt8 = container.kind == .object ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            if byte == closer {
+                position += 1
+                close(top)
+            } else if byte == UInt8(ascii: ",") {
+                position += 1
+                skipWhitespace()
+                if container.kind == .object { try parseKey() }
+                try parseValue()
+            } else {
+                throw fail(container.kind == .object ? "expected ',' or '}'" : "expected ',' or ']'")
+            }
+        }
+        skipWhitespace()
+        guard position == input.count else { throw fail("unexpected data after the JSON value") }
+    }
+
+    private mutating func close(_ index: Int32) {
+        stack.removeLast()
+        nodes[Int(index)].end = UInt32(position)
+        nodes[Int(index)].next = UInt32(nodes.count)
+    }
+
+    private mutating func parseKey() throws(JSONError) {
+        guard position < input.count, input[position] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+        try parseString()
+        skipWhitespace()
+        guard position < input.count, input[position] == UInt8(ascii: ":") else { throw fail("expected ':' after key") }
+        position += 1
+        skipWhitespace()
+    }
+
+    /// Parses one value; for a non-empty container it opens it and returns (the loop in `run` continues it).
+    private mutating func parseValue() throws(JSONError) {
+        guard position < input.count else { throw fail("unexpected end of input, expected a value") }
+        let byte = input[position]
+        switch byte {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let isObject = byte == UInt8(ascii: "{")
+            guard stack.count < JSONDocument.maximumDepth else { throw fail("nesting deeper than \(JSONDocument.maximumDepth) levels") }
+            let index = Int32(nodes.count)
+            nodes.append(JSONNode(kind: isObject ? .object : .array, flags: 0, start: UInt32(position), end: 0, next: 0))
+            position += 1
+            stack.append(index)
+            skipWhitespace()
+            guard position < input.count else { throw fail("unexpected end of input inside \(isObject ? "object" : "array")") }
+            if input[position] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                position += 1
+                close(index)
+            } else {
+                if isObject { try parseKey() }
+                try parseValue()
+            }
+        case UInt8(ascii: "\""):
+            try parseString()
+        case UInt8(ascii: "t"):
+            try literal("true", kind: .bool, flags: 1)
+        case UInt8(ascii: "f"):
+            try literal("false", kind: .bool, flags: 0)
+        case UInt8(ascii: "n"):
+            try literal("null", kind: .null, flags: 0)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            try parseNumber()
+        default:
+            throw fail("unexpected character '\(Unicode.Scalar(byte))'")
+        }
+    }
+
+    private mutating func literal(_ word: StaticString, kind: JSONKind, flags: UInt8) throws(JSONError) {
+        let count = word.utf8CodeUnitCount
+        guard position + count <= input.count else { throw fail("invalid literal") }
+        let matches = word.withUTF8Buffer { expected in
+            for offset in 0..<count where input[position + offset] != expected[offset] { return false }
+            return true
+        }
+        guard matches else { throw fail("invalid literal") }
+        let start = position
+        position += count
+        nodes.append(JSONNode(kind: kind, flags: flags, start: UInt32(start), end: UInt32(position), next: UInt32(nodes.count + 1)))
+    }
+
+    private mutating func parseString() throws(JSONError) {
+        let quote = position
+        position += 1
+        let start = position
+        var flags: UInt8 = 0
+        while true {
+            // Fast scan over plain bytes.
+            while position < input.count {
+                let byte = input[position]
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                position += 1
+            }
+            guard position < input.count else { throw fail("unterminated string", at: quote) }
+            let byte = input[position]
+            if byte == UInt8(ascii: "\"") { break }
+            if byte < 0x20 { throw fail("control character in string") }
+            flags = JSONNode.hasEscapes
+            position += 1
+            guard position < input.count else { throw fail("unterminated string", at: quote) }
+            switch input[position] {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                 UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                position += 1
+            case UInt8(ascii: "u"):
+                guard position + 4 < input.count else { throw fail("truncated \\u escape") }
+                for offset in 1...4 where JSONEscapes.hexValue(input[position + offset]) == nil {
+                    throw fail("invalid \\u escape")
+                }
+                position += 5
+            default:
+                throw fail("invalid escape sequence")
+            }
+        }
+        nodes.append(JSONNode(kind: .string, flags: flags, start: UInt32(start), end: UInt32(position), next: UInt32(nodes.count + 1)))
+        position += 1
+    }
+
+    private mutating func parseNumber() throws(JSONError) {
+        let start = position
+        var flags = JSONNode.isInteger
+        if input[position] == UInt8(ascii: "-") {
+            flags |= JSONNode.isNegative
+            position += 1
+        }
+        guard position < input.count, isDigit(input[position]) else { throw fail("invalid number", at: start) }
+        if input[position] == UInt8(ascii: "0") {
+            position += 1
+        } else {
+            while position < input.count, isDigit(input[position]) { position += 1 }
+        }
+        if position < input.count, input[position] == UInt8(ascii: ".") {
+            flags &= ~JSONNode.isInteger
+            position += 1
+            guard position < input.count, isDigit(input[position]) else { throw fail("invalid number", at: start) }
+            while position < input.count, isDigit(input[position]) { position += 1 }
+        }
+        if position < input.count, input[position] | 0x20 == UInt8(ascii: "e") {
+            flags &= ~JSONNode.isInteger
+            position += 1
+            if position < input.count, input[position] == UInt8(ascii: "+") || input[position] == UInt8(ascii: "-") { position += 1 }
+            guard position < input.count, isDigit(input[position]) else { throw fail("invalid number", at: start) }
+            while position < input.count, isDigit(input[position]) { position += 1 }
+        }
+        nodes.append(JSONNode(kind: .number, flags: flags, start: UInt32(start), end: UInt32(position), next: UInt32(nodes.count + 1)))
+    }
+
+    @inline(__always) private func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+}

@@ -1,0 +1,91 @@
+/// The unit that travels through the spool to the sinks: the encoded record JSON plus the few
+/// fields sinks route on (topic, key, headers, syslog header), so no sink parses JSON again.
+///
+/// Layout (little endian), version 1:
+/// `u8 version | u16 len + sourceType | u16 len + sourceID | u16 len + workspaceID | u16 len + id |
+///  u16 len + eventID | i64 eventTime µs | u8 eventTime digits | i64 receivedAt µs | u32 len + JSON`
+public enum RecordEnvelope {
+    public static let version: UInt8 = 1
+
+    /// Appends the envelope for `record`, whose JSON (as written by `RecordEncoder`) is `json`.
+    public static func append(_ record: AuditRecord, json: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+        output.append(version)
+        for field in [record.sourceType, record.sourceID, record.workspaceID, record.id, record.eventID] {
+            var field = field
+            field.withUTF8 { bytes in
+                let count = min(bytes.count, Int(UInt16.max))
+                appendInteger(UInt16(count), to: &output)
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<count]))
+            }
+        }
+        appendInteger(record.eventTime.microseconds, to: &output)
+        output.append(record.eventTime.fractionDigits)
+        appendInteger(record.receivedAt.microseconds, to: &output)
+        appendInteger(UInt32(json.count), to: &output)
+        output.append(contentsOf: json)
+    }
+
+    /// Encodes `record` (JSON and envelope) in one go.
+    public static func make(_ record: AuditRecord) -> [UInt8] {
+        let json = RecordEncoder.encode(record)
+        var output: [UInt8] = []
+        output.reserveCapacity(json.count + 128)
+        json.withUnsafeBytes { append(record, json: $0, to: &output) }
+        return output
+    }
+
+    @inline(__always)
+    static func appendInteger<I: FixedWidthInteger>(_ value: I, to output: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { output.append(contentsOf: $0) }
+    }
+}
+
+/// A read-only view of an envelope's fields. Fails (nil) on a truncated or unknown envelope.
+public struct EnvelopeView: Sendable {
+    public let sourceType: String
+    public let sourceID: String
+    public let workspaceID: String
+    public let id: String
+    public let eventID: String
+    public let eventTime: Timestamp
+    public let receivedAt: Timestamp
+    /// Where the record JSON sits in the envelope bytes.
+    public let jsonRange: Range<Int>
+
+    public init?(_ bytes: some RandomAccessCollection<UInt8>) {
+        let base = bytes.startIndex
+        var offset = 0
+        let count = bytes.count
+        func byte(_ at: Int) -> UInt8 { bytes[bytes.index(base, offsetBy: at)] }
+        func integer<I: FixedWidthInteger>(_ type: I.Type) -> I? {
+            let size = MemoryLayout<I>.size
+            guard offset + size <= count else { return nil }
+            var value: I = 0
+            for index in 0..<size { value |= I(truncatingIfNeeded: byte(offset + index)) << (8 * index) }
+            offset += size
+            return value
+        }
+        func string() -> String? {
+            guard let length = integer(UInt16.self), offset + Int(length) <= count else { return nil }
+            let start = bytes.index(base, offsetBy: offset)
+            let end = bytes.index(start, offsetBy: Int(length))
+            offset += Int(length)
+            return String(decoding: bytes[start..<end], as: UTF8.self)
+        }
+        guard count > 0, byte(0) == RecordEnvelope.version else { return nil }
+        offset = 1
+        guard let sourceType = string(), let sourceID = string(), let workspaceID = string(),
+              let id = string(), let eventID = string(),
+              let eventMicros = integer(Int64.self), let digits = integer(UInt8.self),
+              let receivedMicros = integer(Int64.self), let jsonLength = integer(UInt32.self),
+              offset + Int(jsonLength) == count else { return nil }
+        self.sourceType = sourceType
+        self.sourceID = sourceID
+        self.workspaceID = workspaceID
+        self.id = id
+        self.eventID = eventID
+        self.eventTime = Timestamp(microseconds: eventMicros, fractionDigits: digits)
+        self.receivedAt = Timestamp(microseconds: receivedMicros, fractionDigits: 6)
+        self.jsonRange = offset..<count
+    }
+}
