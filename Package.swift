@@ -50,7 +50,7 @@ let package = Package(
         ),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
         .testTarget(name: "NormalizersTests", dependencies: ["Normalizers", "RelayCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayCore", "Connectors", "Sinks"]),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayCore", "Connectors", "Normalizers", "Sinks"]),
         .testTarget(name: "CLITests", dependencies: []),
     ]
 )

@@ -110,7 +110,8 @@ extension Timestamp {
         func byte(_ offset: Int) -> UInt8? { start + offset < bytes.endIndex ? bytes[start + offset] : nil }
 
         // Compact 20230321171017[.871]
-        if bytes.count >= 14, byte(4).flatMap(digitValue) != nil, byte(8).flatMap(digitValue) != nil,
+        if bytes.count >= 14, byte(14) == nil || byte(14) == UInt8(ascii: "."),
+           byte(4).flatMap(digitValue) != nil, byte(8).flatMap(digitValue) != nil,
            let year = number(0, 4), let month = number(4, 2), let day = number(6, 2),
            let hour = number(8, 2), let minute = number(10, 2), let second = number(12, 2) {
             var fraction: (Int64, Int) = (0, 0)

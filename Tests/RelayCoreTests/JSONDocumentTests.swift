@@ -1,0 +1,114 @@
+import Testing
+@testable import RelayCore
+
+@Suite struct JSONDocumentTests {
+    let document = JSONDocument()
+
+    @Test func readsNestedValuesWithoutDecodingTheRest() throws {
+        let root = try document.parse(Array(#"{"a":{"b":[1,2.5,"x"],"c":null},"d":true,"e":"caf\u00e9 \"q\"","f":-12}"#.utf8))
+        #expect(root["a", "b"]?[0]?.int64 == 1)
+        #expect(root["a", "b"]?[1]?.double == 2.5)
+        #expect(root["a", "b"]?[2]?.string == "x")
+        #expect(root["a", "c"]?.isNull == true)
+        #expect(root["d"]?.bool == true)
+        #expect(root["e"]?.string == "café \"q\"")
+        #expect(root["f"]?.int64 == -12)
+        #expect(root["missing"] == nil)
+        #expect(root["a", "b", "c"] == nil)
+        #expect(root["a"]?.count == 2)
+        #expect(root.members.map(\.key) == ["a", "d", "e", "f"])
+    }
+
+    @Test func rawBytesAreTheExactSourceBytes() throws {
+        let text = #"{"event": {"k" : [1, {"z":"\n"}]} , "n":1}"#
+        let root = try document.parse(Array(text.utf8))
+        let raw = try #require(root["event"]?.rawBytes)
+        #expect(String(decoding: raw, as: UTF8.self) == #"{"k" : [1, {"z":"\n"}]}"#)
+        #expect(String(decoding: try #require(root["n"]).rawBytes, as: UTF8.self) == "1")
+    }
+
+    @Test func forgivingScalarAccessors() throws {
+        let root = try document.parse(Array(#"{"n":"42","d":" 1.5 ","t":"TRUE","x":{}}"#.utf8))
+        #expect(root["n"]?.int64 == 42)
+        #expect(root["d"]?.double == 1.5)
+        #expect(root["t"]?.bool == true)
+        #expect(root["x"]?.text == nil)
+        #expect(root["x"]?.int64 == nil)
+    }
+
+    @Test func surrogatePairsAndLoneSurrogates() throws {
+        let root = try document.parse(Array(#"["\ud83d\ude00","\ud800x"]"#.utf8))
+        #expect(root[0]?.string == "😀")
+        #expect(root[1]?.string == "\u{FFFD}x")
+    }
+
+    @Test(arguments: [
+        ("", "unexpected end of input, expected a value"),
+        ("{", "unexpected end of input inside object"),
+        (#"{"a" 1}"#, "expected ':' after key"),
+        (#"{"a":1,}"#, "expected a string key"),
+        ("[1 2]", "expected ',' or ']'"),
+        (#""abc"#, "unterminated string"),
+        ("01", "unexpected data after the JSON value"),
+        ("-", "invalid number"),
+        ("tru", "invalid literal"),
+        (#"["\x"]"#, "invalid escape sequence"),
+        ("[\"a\u{01}\"]", "control character in string"),
+        ("{} {}", "unexpected data after the JSON value"),
+    ])
+    func rejectsInvalidJSONWithAReason(text: String, reason: String) {
+        #expect(throws: JSONError.self) { try document.parse(Array(text.utf8)) }
+        do {
+            try document.parse(Array(text.utf8))
+        } catch {
+            #expect(error.reason == reason)
+        }
+    }
+
+    @Test func hostileNestingIsAnErrorNotACrash() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        do {
+            try document.parse(Array(deep.utf8))
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.reason.contains("nesting deeper than"))
+        }
+        let ok = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
+        #expect(throws: Never.self) { try document.parse(Array(ok.utf8)) }
+    }
+
+    @Test func documentIsReusable() throws {
+        _ = try document.parse(Array(#"{"a":1}"#.utf8))
+        let second = try document.parse(Array(#"{"b":2}"#.utf8))
+        #expect(second["b"]?.int64 == 2)
+        #expect(second["a"] == nil)
+    }
+
+    @Test func writerEscapesAndRepairsInvalidUTF8() throws {
+        var writer = JSONWriter()
+        writer.string(bytes: [0x61, 0x22, 0x5C, 0x0A, 0x01, 0xC3, 0xA9, 0xFF, 0xE2, 0x82] as [UInt8])
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == "\"a\\\"\\\\\\n\\u0001é\u{FFFD}\u{FFFD}\u{FFFD}\"")
+        let back = try document.parse(writer.bytes)
+        #expect(back.string == "a\"\\\n\u{01}é\u{FFFD}\u{FFFD}\u{FFFD}")
+    }
+
+    @Test func writerRoundTripsRandomStrings() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let scalars = (0..<Int.random(in: 0..<40, using: &generator)).compactMap { _ in
+                Unicode.Scalar(UInt32.random(in: 0..<0x3000, using: &generator))
+            }
+            let text = String(String.UnicodeScalarView(scalars))
+            var writer = JSONWriter()
+            writer.string(text)
+            #expect(try document.parse(writer.bytes).string == text)
+        }
+    }
+
+    @Test func writerNumbers() {
+        var writer = JSONWriter()
+        writer.integer(Int64.min); writer.raw(","); writer.integer(UInt32.max); writer.raw(",")
+        writer.double(0); writer.raw(","); writer.double(37.8199); writer.raw(","); writer.double(.nan); writer.raw(","); writer.double(-122)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == "-9223372036854775808,4294967295,0.0,37.8199,0.0,-122.0")
+    }
+}

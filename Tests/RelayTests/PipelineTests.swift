@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import Testing
+@testable import Relay
+import Connectors
+import Normalizers
+import RelayCore
+import Sinks
+
+/// A source that never runs dry: each page has `eventsPerPage` ~1 KiB Okta-like events.
+final class EndlessSource: AuditSource, @unchecked Sendable {
+    let id = "endless"
+    let interval: Duration = .milliseconds(1)
+    let eventsPerPage: Int
+    private let lock = NSLock()
+    private var _pagesPolled = 0
+    private var _cursorsSeen: [String?] = []
+    var pagesPolled: Int { lock.withLock { _pagesPolled } }
+    var cursorsSeen: [String?] { lock.withLock { _cursorsSeen } }
+
+    init(eventsPerPage: Int) { self.eventsPerPage = eventsPerPage }
+
+    func nextPage(after cursor: String?) async throws -> RawPage? {
+        let page = lock.withLock {
+            _cursorsSeen.append(cursor)
+            _pagesPolled += 1
+            return _pagesPolled
+        }
+        var body: [UInt8] = []
+        var events: [Range<Int>] = []
+        for index in 0..<eventsPerPage {
+            let start = body.count
+            body += Array(#"{"uuid":"\#(page)-\#(index)","eventType":"user.session.start","published":"2024-01-01T00:00:00Z","pad":"\#(String(repeating: "x", count: 900))"}"#.utf8)
+            events.append(start..<body.count)
+        }
+        return RawPage(sourceType: "okta", stream: "system_log", body: body, events: events, cursor: "page-\(page)")
+    }
+}
+
+/// A sink that acknowledges slowly, or fails a given number of times first.
+actor ScriptedSink: RecordSink {
+    nonisolated let name: String
+    let delay: Duration
+    var failuresLeft: Int
+    private(set) var delivered: [UInt64] = []
+    private(set) var attempts = 0
+
+    init(name: String = "scripted", delay: Duration = .zero, failures: Int = 0) {
+        self.name = name
+        self.delay = delay
+        self.failuresLeft = failures
+    }
+
+    func deliver(_ entries: [LogEntry]) async throws -> [UInt64] {
+        attempts += 1
+        if failuresLeft > 0 {
+            failuresLeft -= 1
+            throw SinkError("peer unavailable")
+        }
+        if delay > .zero { try await Task.sleep(for: delay) }
+        delivered += entries.map(\.sequence)
+        return entries.map(\.sequence)
+    }
+
+    func close() async throws {}
+}
+
+@Suite struct PipelineTests {
+    let logger = Logger(label: "test")
+
+    @Test func slowSinkSlowsPollingInsteadOfBuffering() async throws {
+        let source = EndlessSource(eventsPerPage: 50)
+        let sink = ScriptedSink(delay: .milliseconds(20))
+        let capacity = 256 << 10  // ~5 pages of ~50 KiB
+        let log = MemoryRecordLog(capacityBytes: capacity, sinks: [sink.name])
+        var pipeline = Pipeline(sources: [.init(source: source, identity: SourceIdentity(workspaceID: "w", sourceID: "endless"))],
+                                sinks: [sink], log: log, logger: logger)
+        pipeline.sinkBatchSize = 50
+        let run = Task { try await pipeline.run(once: false) }
+        var maxBuffered = 0
+        for _ in 0..<50 {
+            try await Task.sleep(for: .milliseconds(10))
+            maxBuffered = max(maxBuffered, await log.bufferedBytes)
+        }
+        run.cancel()
+        _ = try? await run.value
+        let delivered = await sink.delivered.count
+        let pages = source.pagesPolled
+        #expect(delivered > 0)
+        #expect(maxBuffered <= capacity)
+        // Without backpressure the source would have produced thousands of pages in 0.5 s.
+        let pageBytes = 50 * 1000
+        #expect(pages * 50 <= delivered + capacity / pageBytes * 50 + 150, "polled \(pages) pages, delivered \(delivered) records")
+    }
+
+    @Test func cursorFollowsAppendedPages() async throws {
+        let source = EndlessSource(eventsPerPage: 2)
+        let sink = ScriptedSink()
+        let log = MemoryRecordLog(capacityBytes: 1 << 20, sinks: [sink.name])
+        let pipeline = Pipeline(sources: [.init(source: source, identity: SourceIdentity(workspaceID: "", sourceID: "endless"))],
+                                sinks: [sink], log: log, logger: logger)
+        let run = Task { try await pipeline.run(once: false) }
+        try await Task.sleep(for: .milliseconds(100))
+        run.cancel()
+        _ = try? await run.value
+        let seen = source.cursorsSeen
+        #expect(seen.first == .some(nil))
+        for (index, cursor) in seen.enumerated().dropFirst() { #expect(cursor == "page-\(index)") }
+        let committed = await log.committedCursor(source: "endless")
+        #expect(committed != nil)
+    }
+
+    @Test func onceDeliversEveryReplayedEventToAFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditrelay-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let fixture = "\(repositoryRoot)/Tests/NormalizersTests/Fixtures/emm/okta.system_log.jsonl"
+        let source = ReplaySource(configuration: .init(id: "replay", path: fixture, batchSize: 7))
+        let sink = try FileSink(configuration: .init(name: "file", path: "\(directory)/out.jsonl"))
+        let flaky = ScriptedSink(name: "flaky", failures: 2)
+        let log = MemoryRecordLog(capacityBytes: 1 << 20, sinks: ["file", "flaky"])
+        var pipeline = Pipeline(sources: [.init(source: source, identity: SourceIdentity(workspaceID: "w", sourceID: "replay"))],
+                                sinks: [sink, flaky], log: log, logger: logger)
+        pipeline.backoff = Backoff(initial: .milliseconds(1), maximum: .milliseconds(5))
+        let summary = try await pipeline.run(once: true)
+
+        let lines = try String(contentsOfFile: "\(directory)/out.jsonl", encoding: .utf8).split(separator: "\n")
+        let expected = try String(contentsOfFile: fixture, encoding: .utf8).split(separator: "\n").map { line in
+            let document = JSONDocument()
+            return try #require(document.parse(Array(line.utf8))["event", "uuid"]?.string)
+        }
+        #expect(lines.count == 23)
+        let document = JSONDocument()
+        let eventIDs = try lines.map { try #require(document.parse(Array($0.utf8))["eventID"]?.string) }
+        #expect(eventIDs == expected)
+        #expect(summary.polledRecords == 23 && summary.polledPages == 4)
+        #expect(summary.deliveredRecords == 46)
+        #expect(await flaky.delivered == Array(1...23))
+        #expect(await log.bufferedRecords == 0)
+        let size = try #require(FileManager.default.attributesOfItem(atPath: fixture)[.size] as? Int)
+        #expect(await log.committedCursor(source: "replay") == "0:\(fixture):\(size)")
+    }
+
+    @Test func onceFailsNamingTheSinkThatKeepsFailing() async throws {
+        let fixture = "\(repositoryRoot)/Tests/NormalizersTests/Fixtures/emm/okta.system_log.jsonl"
+        let source = ReplaySource(configuration: .init(id: "replay", path: fixture))
+        let broken = ScriptedSink(name: "broken", failures: 1000)
+        var pipeline = Pipeline(sources: [.init(source: source, identity: SourceIdentity(workspaceID: "", sourceID: "replay"))],
+                                sinks: [broken], log: MemoryRecordLog(capacityBytes: 1 << 20, sinks: ["broken"]), logger: logger)
+        pipeline.backoff = Backoff(initial: .milliseconds(1), maximum: .milliseconds(2))
+        await #expect(throws: PipelineError.self) { try await pipeline.run(once: true) }
+        do {
+            try await pipeline.run(once: true)
+        } catch {
+            #expect("\(error)".contains("sink broken: peer unavailable"))
+        }
+        #expect(await broken.attempts >= 5)
+    }
+
+    @Test func fileSinkDropsATornLastLineOnOpen() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("torn-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data("{\"a\":1}\n{\"b\":2}\n{\"c\":".utf8).write(to: URL(fileURLWithPath: path))
+        let sink = try FileSink(configuration: .init(name: "f", path: path))
+        var record = AuditRecord()
+        record.eventID = "x"
+        let acked = try await sink.deliver([LogEntry(sequence: 9, envelope: RecordEnvelope.make(record))])
+        try await sink.close()
+        #expect(acked == [9])
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 4 && lines[0] == "{\"a\":1}" && lines[1] == "{\"b\":2}" && lines[3].isEmpty)
+        #expect(lines[2].hasPrefix("{\"workspaceID\""))
+    }
+}
