@@ -50,7 +50,7 @@ public struct ReplaySource: AuditSource {
             passes = section.integer("passes", default: 1, range: 1...1_000_000)
             if format == .ndjson && sourceType.isEmpty { section.report("sourceType", "is required when format is ndjson") }
             if !path.isEmpty && ReplayFiles.list(path).isEmpty {
-                section.report("path", "no .jsonl file at \(path)")
+                section.report("path", "no .jsonl file at \(section.quoted("path"))")
             }
         }
     }

@@ -42,9 +42,9 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             """)
         #expect(configuration == nil)
         #expect(problems == [
-            "sources[0].path: no .jsonl file at \(repositoryRoot)/Config",
+            "sources[0].path: no .jsonl file at \"\(repositoryRoot)/Config\"",
             #"sources[1].interval: "6O s" is not a duration (use e.g. 500ms, 60s, 5m, 2h, 7d)"#,
-            "sources[1].path: no .jsonl file at /nonexistent/dir",
+            "sources[1].path: no .jsonl file at \"/nonexistent/dir\"",
             #"sources[1].id: "a" is used by another source"#,
             #"sources[2].type: "oktaa" is not a known source type (known: replay)"#,
             "sinks[0].path: is required",

@@ -99,6 +99,13 @@ public final class ConfigSection: @unchecked Sendable {
         return secrets.resolve(text, at: keyPath(key), diagnostics: diagnostics)
     }
 
+    /// The value of `key` as written in the file, for messages: a `${env:…}` reference stays a
+    /// reference, so an error about the value can never print what it resolved to.
+    public func quoted(_ key: String) -> String {
+        guard case .scalar(let text)? = entries.first(where: { $0.key == key })?.value else { return "?" }
+        return "\"\(text)\""
+    }
+
     public func string(_ key: String, default fallback: String) -> String { string(key) ?? fallback }
 
     /// A string that must be present and non-empty.
@@ -115,7 +122,7 @@ public final class ConfigSection: @unchecked Sendable {
     public func choice(_ key: String, _ choices: [String], default fallback: String) -> String {
         guard let text = string(key) else { return fallback }
         guard choices.contains(text) else {
-            report(key, "\"\(text)\" is not one of \(choices.joined(separator: ", "))")
+            report(key, "\(quoted(key)) is not one of \(choices.joined(separator: ", "))")
             return fallback
         }
         return text
@@ -145,7 +152,7 @@ public final class ConfigSection: @unchecked Sendable {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
         default:
-            report(key, "\"\(text)\" is not a boolean")
+            report(key, "\(quoted(key)) is not a boolean")
             return fallback
         }
     }
@@ -153,11 +160,11 @@ public final class ConfigSection: @unchecked Sendable {
     public func integer(_ key: String, default fallback: Int, range: ClosedRange<Int> = Int.min...Int.max) -> Int {
         guard let text = string(key) else { return fallback }
         guard let number = Int(text.replacingUnderscores()) else {
-            report(key, "\"\(text)\" is not an integer")
+            report(key, "\(quoted(key)) is not an integer")
             return fallback
         }
         guard range.contains(number) else {
-            report(key, "\(number) is out of range \(range.lowerBound)...\(range.upperBound)")
+            report(key, "\(quoted(key)) is out of range \(range.lowerBound)...\(range.upperBound)")
             return fallback
         }
         return number
@@ -166,7 +173,7 @@ public final class ConfigSection: @unchecked Sendable {
     public func duration(_ key: String, default fallback: Duration) -> Duration {
         guard let text = string(key) else { return fallback }
         guard let duration = ConfigUnits.duration(text) else {
-            report(key, "\"\(text)\" is not a duration (use e.g. 500ms, 60s, 5m, 2h, 7d)")
+            report(key, "\(quoted(key)) is not a duration (use e.g. 500ms, 60s, 5m, 2h, 7d)")
             return fallback
         }
         return duration
@@ -175,7 +182,7 @@ public final class ConfigSection: @unchecked Sendable {
     public func byteSize(_ key: String, default fallback: UInt64) -> UInt64 {
         guard let text = string(key) else { return fallback }
         guard let size = ConfigUnits.byteSize(text) else {
-            report(key, "\"\(text)\" is not a size (use e.g. 4096, 64KiB, 512MiB, 2GiB)")
+            report(key, "\(quoted(key)) is not a size (use e.g. 4096, 64KiB, 512MiB, 2GiB)")
             return fallback
         }
         return size

@@ -1,0 +1,197 @@
+import Foundation
+import Testing
+
+/// Runs the real `auditrelay` binary, as a user would.
+enum CLI {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// The binary built next to the test bundle (same build configuration and scratch path).
+    static var binary: String {
+        if let override = ProcessInfo.processInfo.environment["AUDITRELAY_BIN"] { return override }
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for directory in [bundleDirectory, bundleDirectory.deletingLastPathComponent()] {
+            let candidate = directory.appendingPathComponent("auditrelay").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return "\(root)/.build/debug/auditrelay"
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: root)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe(), input = Pipe()
+        // stderr goes to a file so that neither pipe can fill up while we read the other.
+        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("auditrelay-stderr-\(UUID())").path
+        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errorPath) }
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = input
+        try process.run()
+        let writer = Thread {
+            if let stdin { input.fileHandleForWriting.write(stdin) }
+            try? input.fileHandleForWriting.close()
+        }
+        writer.start()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try errors.close()
+        let errorData = FileManager.default.contents(atPath: errorPath) ?? Data()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
+                      stderr: String(decoding: errorData, as: UTF8.self))
+    }
+
+    static func temporaryFile(_ content: String, suffix: String = ".yaml") throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("auditrelay-\(UUID())\(suffix)").path
+        try content.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
+
+@Suite struct CheckCommandTests {
+    @Test func acceptsTheExampleAndTheDemo() throws {
+        for config in ["Config/auditrelay.example.yaml", "Config/demo.yaml"] {
+            let result = try CLI.run(["check", "--config", config])
+            #expect(result.status == 0, "\(config): \(result.stderr)")
+            #expect(result.stdout.contains("ok"))
+        }
+    }
+
+    @Test func rejectsUnknownKeyBadDurationAndMissingSecretNamingEachPath() throws {
+        let config = try CLI.temporaryFile("""
+            workspaceID: w
+            sources:
+              - id: one
+                type: replay
+                path: Config
+                format: emm
+              - id: two
+                type: replay
+                path: Tests/NormalizersTests/Fixtures/emm
+                interval: 6O s
+                colour: blue
+              - id: three
+                type: replay
+                path: ${file:/run/secrets/does-not-exist}
+            sinks:
+              - type: stdout
+            """)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        let result = try CLI.run(["check", "--config", config])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("3 problems") || result.stderr.contains("4 problems"), "\(result.stderr)")
+        #expect(result.stderr.contains(#"sources[1].interval: "6O s" is not a duration"#))
+        #expect(result.stderr.contains("sources[1].colour: unknown key"))
+        #expect(result.stderr.contains("sources[2].path: secret file /run/secrets/does-not-exist cannot be read: No such file or directory"))
+    }
+
+    @Test func neverPrintsSecretValues() throws {
+        let config = try CLI.temporaryFile("""
+            workspaceID: ${env:AR_TEST_SECRET}
+            sources: [{id: x, type: replay, path: "${env:AR_TEST_SECRET}"}]
+            sinks: [{type: stdout}]
+            """)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        let result = try CLI.run(["check", "--config", config], environment: ["AR_TEST_SECRET": "hunter2-very-secret"])
+        #expect(result.status == 2)
+        #expect(!result.stderr.contains("hunter2") && !result.stdout.contains("hunter2"))
+        #expect(result.stderr.contains(#"sources[0].path: no .jsonl file at "${env:AR_TEST_SECRET}""#), "\(result.stderr)")
+    }
+
+    @Test func invalidYAMLAndMissingFile() throws {
+        let bad = try CLI.temporaryFile("sources: [\n  - a\n b: c")
+        defer { try? FileManager.default.removeItem(atPath: bad) }
+        let result = try CLI.run(["check", "--config", bad])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("invalid YAML"))
+        let missing = try CLI.run(["check", "--config", "/nonexistent.yaml"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("cannot read config /nonexistent.yaml"))
+    }
+}
+
+@Suite struct NormalizeCommandTests {
+    /// The `event` objects of the Okta EMM samples, one per line, as a poller would receive them.
+    static func oktaEvents() throws -> [String] {
+        let fixture = try String(contentsOfFile: "\(CLI.root)/Tests/NormalizersTests/Fixtures/emm/okta.system_log.jsonl", encoding: .utf8)
+        return try fixture.split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            let event = try #require(object?["event"])
+            return String(decoding: try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+        }
+    }
+
+    @Test func normalizesOktaSamplesWithEveryColumn() throws {
+        let events = try Self.oktaEvents()
+        let result = try CLI.run(["normalize", "--type", "okta", "--stream", "system_log", "--source-id", "okta-prod"], stdin: Data(events.joined(separator: "\n").utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == events.count)
+        let columns = ["workspaceID", "sourceID", "sourceType", "sourceTTL", "receivedAt", "id", "eventTime", "eventName", "eventID",
+                       "srcIP", "srcASCountryCode", "srcASNumber", "srcASOrganization", "srcCity", "srcConnectionType", "srcISP", "srcLatitude", "srcLongitude", "srcUserType",
+                       "dstIP", "dstASCountryCode", "dstASNumber", "dstASOrganization", "dstCity", "dstConnectionType", "dstISP", "dstLatitude", "dstLongitude", "dstUserType",
+                       "actor", "tags", "resources", "serviceName", "enrichments", "readOnly", "rawLog", "behavior"]
+        let records = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        for (record, event) in zip(records, events) {
+            #expect(Set(record.keys) == Set(columns))
+            #expect(record["rawLog"] as? String == event)
+            #expect(record["sourceType"] as? String == "okta")
+            #expect(record["sourceID"] as? String == "okta-prod")
+        }
+        // The first sample, read by hand from the fixture.
+        let first = records[0]
+        #expect(first["eventID"] as? String == "11111111-2222-3333-4444-abcdef111111111111")
+        #expect(first["eventTime"] as? String == "2023-09-14T20:23:26.473Z")
+        #expect(first["eventName"] as? String == "group.lifecycle.delete")
+        #expect(first["srcIP"] as? String == "198.51.100.1")
+        #expect(first["behavior"] as? String == "group.delete")
+        let actor = try #require(first["actor"] as? [String: String])
+        #expect(actor == ["email": "alice@example.com", "id": "00ua1aaaa1abc0A0B123", "name": "Alice Brown", "type": "User"])
+        // Every sample carries its labelled behavior.
+        let fixture = try String(contentsOfFile: "\(CLI.root)/Tests/NormalizersTests/Fixtures/emm/okta.system_log.jsonl", encoding: .utf8)
+        let labels = try fixture.split(separator: "\n").map { try #require((JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["behavior"] as? String) }
+        #expect(records.map { $0["behavior"] as? String } == labels)
+    }
+
+    @Test func badLinesAreReportedWhileGoodLinesAreWritten() throws {
+        let input = #"{"uuid":"a","eventType":"user.session.start","published":"2024-01-01T00:00:00Z"}"# + "\n{not json\n\n" + #"{"uuid":"b"}"#
+        let result = try CLI.run(["normalize", "--type", "okta"], stdin: Data(input.utf8))
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("stdin:2: invalid JSON at byte 1"))
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].contains(#""eventID":"a""#) && lines[1].contains(#""eventID":"b""#))
+    }
+
+    @Test func unknownTypeIsAUsageError() throws {
+        let result = try CLI.run(["normalize", "--type", "nope"], stdin: Data())
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("unknown --type \"nope\""))
+    }
+}
+
+@Suite struct RunCommandTests {
+    @Test func demoRunsOnceAndPrintsRecords() throws {
+        let result = try CLI.run(["run", "--config", "Config/demo.yaml", "--once"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count >= 23)
+        #expect(lines.allSatisfy { $0.hasPrefix(#"{"workspaceID":"demo""#) })
+    }
+
+    @Test func versionAndHelp() throws {
+        #expect(try CLI.run(["version"]).stdout.hasPrefix("auditrelay "))
+        let help = try CLI.run(["--help"])
+        for command in ["run", "check", "normalize", "version"] { #expect(help.stdout.contains(command)) }
+    }
+}

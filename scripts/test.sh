@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite: unit, integration (real processes, rsyslog, Kafka mock cluster, MaxMind
+# test databases) and packaging tests. Installs what it needs first. Exits non-zero on failure.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[[ -x /opt/swift/usr/bin/swift ]] && export PATH="/opt/swift/usr/bin:$PATH"
+started=$SECONDS
+
+scripts/install-deps.sh
+for fetch in scripts/fetch-*-test-data.sh; do
+    [[ -x "$fetch" ]] && "$fetch"
+done
+
+# One debug build serves the unit tests and the process-level tests (they run the built binaries).
+swift build --build-tests
+swift test --skip-build
+
+scripts/test-helm.sh
+echo "test.sh: all suites passed in $((SECONDS - started)) s"
