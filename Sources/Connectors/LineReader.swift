@@ -10,13 +10,16 @@ final class LineReader {
     static let maximumLineBytes = 64 << 20
     private let descriptor: Int32
     private let path: String
-    private var buffer: [UInt8] = []
+    /// `buffer[start..<end]` holds bytes read but not yet returned; the rest is spare room.
+    private var buffer: [UInt8]
     private var start = 0
+    private var end = 0
     private var atEnd = false
 
-    init(path: String, offset: Int64) throws {
+    init(path: String, offset: Int64, chunkBytes: Int = 256 << 10) throws {
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         self.path = path
+        buffer = [UInt8](repeating: 0, count: chunkBytes)
         guard descriptor >= 0 else { throw ConnectorError("cannot open \(path): \(SystemError(errno: errno))") }
         guard lseek(descriptor, off_t(offset), SEEK_SET) >= 0 else {
             close(descriptor)
@@ -28,40 +31,47 @@ final class LineReader {
 
     /// The next line without its newline (a final line without newline counts), or nil at the end.
     func nextLine() throws -> ArraySlice<UInt8>? {
+        var searchFrom = start
         while true {
-            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+            if let newline = buffer[searchFrom..<end].firstIndex(of: 0x0A) {
                 let line = buffer[start..<newline]
                 start = newline + 1
                 return line
             }
             if atEnd {
-                guard start < buffer.count else { return nil }
-                let line = buffer[start...]
-                start = buffer.count
+                guard start < end else { return nil }
+                let line = buffer[start..<end]
+                start = end
                 return line
             }
-            guard buffer.count - start <= Self.maximumLineBytes else {
+            guard end - start <= Self.maximumLineBytes else {
                 throw ConnectorError("\(path): line longer than \(Self.maximumLineBytes) bytes")
             }
+            let scanned = end - start
             try fill()
+            searchFrom = start + scanned
         }
     }
 
+    /// Moves unread bytes to the front (growing the buffer only for a line longer than it) and reads more.
     private func fill() throws {
+        let unread = end - start
         if start > 0 {
-            buffer.removeFirst(start)
+            buffer.withUnsafeMutableBytes { bytes in
+                guard let base = bytes.baseAddress else { return }
+                memmove(base, base + start, unread)
+            }
             start = 0
+            end = unread
         }
-        let chunk = 1 << 20
-        let oldCount = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: chunk))
-        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + oldCount, chunk) }
-        guard count >= 0 else {
-            buffer.removeLast(chunk)
-            throw ConnectorError("cannot read \(path): \(SystemError(errno: errno))")
+        if end == buffer.count { buffer.append(contentsOf: [UInt8](repeating: 0, count: buffer.count)) }
+        let count = buffer.withUnsafeMutableBytes { bytes -> Int in
+            guard let base = bytes.baseAddress else { return 0 }
+            return read(descriptor, base + end, bytes.count - end)
         }
-        buffer.removeLast(chunk - count)
+        guard count >= 0 else { throw ConnectorError("cannot read \(path): \(SystemError(errno: errno))") }
         if count == 0 { atEnd = true }
+        end += count
     }
 }
 

@@ -125,42 +125,62 @@ public struct Pipeline: Sendable {
     private func runSink(_ sink: any RecordSink, once: Bool) async throws -> PipelineSummary {
         var logger = self.logger
         logger[metadataKey: "sink"] = "\(sink.name)"
-        var backoff = self.backoff
+        let limit = max(1, sink.maxConcurrentDeliveries)
         var summary = PipelineSummary()
-        while true {
-            let entries = try await log.read(sink: sink.name, maxRecords: sinkBatchSize)
-            if entries.isEmpty { break }
-            var pending = entries
-            while !pending.isEmpty {
-                var failure: (any Error)?
-                do {
-                    let acknowledged = try await sink.deliver(pending)
-                    await log.acknowledge(sink: sink.name, sequences: acknowledged)
-                    summary.deliveredRecords += acknowledged.count
-                    let done = Set(acknowledged)
-                    pending.removeAll { done.contains($0.sequence) }
-                    if !pending.isEmpty { failure = SinkRejection(count: pending.count) }
-                } catch is CancellationError {
-                    await log.retry(sink: sink.name, sequences: pending.map(\.sequence))
-                    throw CancellationError()
-                } catch {
-                    failure = error
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            var inFlight = 0
+            while true {
+                if inFlight >= limit, let delivered = try await group.next() {
+                    summary.deliveredRecords += delivered
+                    inFlight -= 1
                 }
-                guard let failure else {
-                    backoff.reset()
-                    break
-                }
-                let delay = backoff.nextDelay()
-                logger.warning("delivery failed; retrying", metadata: ["error": "\(failure)", "records": "\(pending.count)", "retryIn": "\(delay)"])
-                if once && backoff.failures >= onceAttempts {
-                    await log.retry(sink: sink.name, sequences: pending.map(\.sequence))
-                    throw PipelineError(failures: ["sink \(sink.name): \(failure)"])
-                }
-                try await Task.sleep(for: delay)
+                let entries = try await log.read(sink: sink.name, maxRecords: sinkBatchSize)
+                if entries.isEmpty { break }
+                group.addTask { [logger] in try await deliverWithRetry(entries, to: sink, once: once, logger: logger) }
+                inFlight += 1
             }
+            for try await delivered in group { summary.deliveredRecords += delivered }
         }
         try await sink.close()
         return summary
+    }
+
+    /// Delivers one batch until every record is acknowledged (or, with `once`, until the attempts
+    /// run out). Records are acknowledged in the log as soon as the peer confirms them.
+    private func deliverWithRetry(_ entries: [LogEntry], to sink: any RecordSink, once: Bool, logger: Logger) async throws -> Int {
+        var backoff = self.backoff
+        var pending = entries
+        var delivered = 0
+        while !pending.isEmpty {
+            var failure: (any Error)?
+            do {
+                let acknowledged = try await sink.deliver(pending)
+                await log.acknowledge(sink: sink.name, sequences: acknowledged)
+                delivered += acknowledged.count
+                let done = Set(acknowledged)
+                pending.removeAll { done.contains($0.sequence) }
+                if !pending.isEmpty { failure = SinkRejection(count: pending.count) }
+            } catch is CancellationError {
+                await log.retry(sink: sink.name, sequences: pending.map(\.sequence))
+                throw CancellationError()
+            } catch {
+                failure = error
+            }
+            guard let failure else { break }
+            let delay = backoff.nextDelay()
+            logger.warning("delivery failed; retrying", metadata: ["error": "\(failure)", "records": "\(pending.count)", "retryIn": "\(delay)"])
+            if once && backoff.failures >= onceAttempts {
+                await log.retry(sink: sink.name, sequences: pending.map(\.sequence))
+                throw PipelineError(failures: ["sink \(sink.name): \(failure)"])
+            }
+            do {
+                try await Task.sleep(for: delay)
+            } catch {
+                await log.retry(sink: sink.name, sequences: pending.map(\.sequence))
+                throw error
+            }
+        }
+        return delivered
     }
 }
 

@@ -92,4 +92,11 @@ public protocol RecordSink: Sendable {
     func deliver(_ entries: [LogEntry]) async throws -> [UInt64]
     /// Flushes and closes; called once when the pipeline stops.
     func close() async throws
+    /// How many `deliver` calls may run at once. Peers that pipeline well (Kafka) set this above 1
+    /// so a batch's round trip does not idle the link; acknowledgements may then arrive out of order.
+    var maxConcurrentDeliveries: Int { get }
+}
+
+extension RecordSink {
+    public var maxConcurrentDeliveries: Int { 1 }
 }

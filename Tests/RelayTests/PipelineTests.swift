@@ -174,3 +174,41 @@ actor ScriptedSink: RecordSink {
         #expect(lines[2].hasPrefix("{\"workspaceID\""))
     }
 }
+
+/// Acknowledges after a random delay, several batches at once, so acknowledgements arrive out of order.
+actor ConcurrentSink: RecordSink {
+    nonisolated let name = "concurrent"
+    nonisolated var maxConcurrentDeliveries: Int { 4 }
+    private(set) var delivered: [UInt64] = []
+    private(set) var concurrent = 0
+    private(set) var maxConcurrent = 0
+
+    func deliver(_ entries: [LogEntry]) async throws -> [UInt64] {
+        concurrent += 1
+        maxConcurrent = max(maxConcurrent, concurrent)
+        try await Task.sleep(for: .milliseconds(Int.random(in: 1...15)))
+        concurrent -= 1
+        delivered += entries.map(\.sequence)
+        return entries.map(\.sequence).shuffled()
+    }
+
+    func close() async throws {}
+}
+
+extension PipelineTests {
+    @Test func concurrentDeliveriesAcknowledgeOutOfOrderWithoutLoss() async throws {
+        let fixture = "\(repositoryRoot)/Tests/NormalizersTests/Fixtures/emm/okta.system_log.jsonl"
+        let source = ReplaySource(configuration: .init(id: "replay", path: fixture, batchSize: 3, passes: 20))
+        let sink = ConcurrentSink()
+        let log = MemoryRecordLog(capacityBytes: 1 << 20, sinks: [sink.name])
+        var pipeline = Pipeline(sources: [.init(source: source, identity: SourceIdentity(workspaceID: "", sourceID: "replay"))],
+                                sinks: [sink], log: log, logger: logger)
+        pipeline.sinkBatchSize = 5
+        let summary = try await pipeline.run(once: true)
+        #expect(summary.polledRecords == 23 * 20)
+        #expect(summary.deliveredRecords == 23 * 20)
+        #expect(await sink.delivered.sorted() == Array(1...UInt64(23 * 20)))
+        #expect(await sink.maxConcurrent > 1)
+        #expect(await log.bufferedRecords == 0)
+    }
+}
