@@ -27,7 +27,7 @@ extension AuditRecord {
 
     public mutating func setActor(_ key: String, _ text: String?) {
         guard let text, !text.isEmpty, actor[key] == nil else { return }
-        if key == "email" && !text.contains("@") {
+        if key == "email" && !text.utf8.contains(UInt8(ascii: "@")) {
             if actor["username"] == nil { actor["username"] = text }
             return
         }

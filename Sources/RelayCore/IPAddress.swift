@@ -23,36 +23,61 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// Parses an address, tolerating surrounding spaces, a port, brackets and an IPv6 zone.
     /// IPv4-mapped IPv6 (`::ffff:1.2.3.4`) becomes the IPv4 address.
     public init?(parsing raw: String) {
-        var text = raw.trimmingASCIIWhitespace()
-        guard !text.isEmpty, text.utf8.count <= 64 else { return nil }
-        if text.hasPrefix("[") {
+        var raw = raw
+        // Works on the UTF-8 bytes: Foundation's String search is far too slow for the hot path.
+        guard let parsed = raw.withUTF8({ Self.parse(UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = parsed
+    }
+
+    private static func parse(_ input: UnsafeRawBufferPointer) -> IPAddress? {
+        var start = 0, end = input.count
+        while start < end, input[start] == 0x20 || input[start] == 0x09 { start += 1 }
+        while end > start, input[end - 1] == 0x20 || input[end - 1] == 0x09 { end -= 1 }
+        guard end > start, end - start <= 64 else { return nil }
+        @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
+        if input[start] == UInt8(ascii: "[") {
             // [v6] or [v6]:port
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            let rest = text[text.index(after: close)...]
-            guard rest.isEmpty || (rest.hasPrefix(":") && rest.dropFirst().allSatisfy(\.isASCIIDigit) && rest.count > 1) else { return nil }
-            text = String(text[text.index(after: text.startIndex)..<close])
-        } else if let colon = text.firstIndex(of: ":"), text.lastIndex(of: ":") == colon {
-            // a.b.c.d:port (a single colon cannot be IPv6)
-            let port = text[text.index(after: colon)...]
-            guard !port.isEmpty, port.allSatisfy(\.isASCIIDigit) else { return nil }
-            text = String(text[..<colon])
+            guard let close = (start..<end).first(where: { input[$0] == UInt8(ascii: "]") }) else { return nil }
+            let rest = (close + 1)..<end
+            if !rest.isEmpty {
+                guard input[rest.lowerBound] == UInt8(ascii: ":"), rest.count > 1,
+                      rest.dropFirst().allSatisfy({ isDigit(input[$0]) }) else { return nil }
+            }
+            start += 1
+            end = close
+        } else {
+            var colons = 0, lastColon = 0
+            for index in start..<end where input[index] == UInt8(ascii: ":") {
+                colons += 1
+                lastColon = index
+            }
+            if colons == 1 {
+                // a.b.c.d:port (a single colon cannot be IPv6)
+                guard lastColon + 1 < end, (lastColon + 1..<end).allSatisfy({ isDigit(input[$0]) }) else { return nil }
+                end = lastColon
+            }
         }
-        if let percent = text.firstIndex(of: "%") { text = String(text[..<percent]) }
-        if !text.contains(":") {
+        if let percent = (start..<end).first(where: { input[$0] == UInt8(ascii: "%") }) { end = percent }
+        guard end > start else { return nil }
+        // inet_pton wants a NUL-terminated C string.
+        var text = [CChar](repeating: 0, count: end - start + 1)
+        for index in start..<end { text[index - start] = CChar(bitPattern: input[index]) }
+        let isV6 = (start..<end).contains { input[$0] == UInt8(ascii: ":") }
+        if !isV6 {
             var address = in_addr()
             guard inet_pton(AF_INET, text, &address) == 1 else { return nil }
-            self.bytes = withUnsafeBytes(of: &address) { Array($0) }
-            return
+            return IPAddress(checkedBytes: withUnsafeBytes(of: &address) { Array($0) })
         }
         var address6 = in6_addr()
         guard inet_pton(AF_INET6, text, &address6) == 1 else { return nil }
         let bytes = withUnsafeBytes(of: &address6) { Array($0) }
         if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
-            self.bytes = Array(bytes[12..<16])
-        } else {
-            self.bytes = bytes
+            return IPAddress(checkedBytes: Array(bytes[12..<16]))
         }
+        return IPAddress(checkedBytes: bytes)
     }
+
+    private init(checkedBytes: [UInt8]) { self.bytes = checkedBytes }
 
     /// The canonical text form (RFC 5952 for IPv6).
     public var description: String {

@@ -37,43 +37,71 @@ public struct JSONWriter {
 
     public mutating func string(utf8 input: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
-        var index = 0
-        var runStart = 0
-        let count = input.count
-        while index < count {
-            let byte = input[index]
-            if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte < 0x80 {
-                index += 1
-                continue
-            }
-            if byte >= 0x80 {
-                let length = Self.validUTF8Length(input, at: index)
-                if length > 0 {
-                    index += length
+        // Escape into a stack buffer and append it in large pieces: appending every short run to
+        // the array costs more than the escaping itself (rawLog is JSON, full of quotes).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scratchSize) { scratch in
+            guard let out = scratch.baseAddress, let source = input.baseAddress else { return }
+            var used = 0
+            var index = 0
+            let count = input.count
+            let escapeTable = Self.escapeTable, hexDigits = Self.hexDigits
+            while index < count {
+                if used > Self.scratchSize - 8 {
+                    bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used))
+                    used = 0
+                }
+                let byte = source[index]
+                let escape = escapeTable[Int(byte)]
+                if escape == 0 {
+                    out[used] = byte
+                    used += 1
+                    index += 1
                     continue
                 }
+                if byte >= 0x80 {
+                    let length = Self.validUTF8Length(input, at: index)
+                    if length > 0 {
+                        for offset in 0..<length { out[used + offset] = source[index + offset] }
+                        used += length
+                        index += length
+                    } else {
+                        out[used] = 0xEF; out[used + 1] = 0xBF; out[used + 2] = 0xBD
+                        used += 3
+                        index += 1
+                    }
+                    continue
+                }
+                out[used] = UInt8(ascii: "\\")
+                if escape == UInt8(ascii: "u") {
+                    out[used + 1] = UInt8(ascii: "u"); out[used + 2] = UInt8(ascii: "0"); out[used + 3] = UInt8(ascii: "0")
+                    out[used + 4] = hexDigits[Int(byte >> 4)]
+                    out[used + 5] = hexDigits[Int(byte & 0xF)]
+                    used += 6
+                } else {
+                    out[used + 1] = escape
+                    used += 2
+                }
+                index += 1
             }
-            if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: input[runStart..<index])) }
-            switch byte {
-            case UInt8(ascii: "\""): raw("\\\"")
-            case UInt8(ascii: "\\"): raw("\\\\")
-            case 0x0A: raw("\\n")
-            case 0x0D: raw("\\r")
-            case 0x09: raw("\\t")
-            case 0x08: raw("\\b")
-            case 0x0C: raw("\\f")
-            case 0x80...: bytes.append(contentsOf: [0xEF, 0xBF, 0xBD])
-            default:
-                raw("\\u00")
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0xF)])
-            }
-            index += 1
-            runStart = index
+            bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used))
         }
-        if runStart < count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: input[runStart..<count])) }
         bytes.append(UInt8(ascii: "\""))
     }
+
+    private static let scratchSize = 4096
+
+    /// Per byte: 0 = copy as is; 0xFF = start of a multi-byte UTF-8 sequence (validate);
+    /// otherwise the character after the backslash (`u` for `\u00XX`).
+    private static let escapeTable: [UInt8] = {
+        var table = [UInt8](repeating: 0, count: 256)
+        for byte in 0..<0x20 { table[byte] = UInt8(ascii: "u") }
+        table[0x08] = UInt8(ascii: "b"); table[0x09] = UInt8(ascii: "t"); table[0x0A] = UInt8(ascii: "n")
+        table[0x0C] = UInt8(ascii: "f"); table[0x0D] = UInt8(ascii: "r")
+        table[Int(UInt8(ascii: "\""))] = UInt8(ascii: "\"")
+        table[Int(UInt8(ascii: "\\"))] = UInt8(ascii: "\\")
+        for byte in 0x80..<0x100 { table[byte] = 0xFF }
+        return table
+    }()
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
