@@ -1,12 +1,25 @@
 import ArgumentParser
 import Logging
+import Metrics
+import Operations
+import Prometheus
 import Relay
+import RelayCore
+import ServiceLifecycle
+import UnixSignals
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the pipeline.",
-        discussion: "Polls every source, normalizes and enriches its events, spools them and delivers them to every sink. With --once: one poll cycle of every source, then drain everything to the sinks and exit 0 (non-zero if a source or sink kept failing)."
+        discussion: """
+            Polls every source, normalizes and enriches its events, spools them and delivers them to every sink, \
+            serving /healthz, /readyz and /metrics on http.listen. SIGTERM/SIGINT stop polling and drain the sinks \
+            for up to shutdown.drainTimeout, then exit 0; undelivered records stay in the spool. SIGHUP does not \
+            reload the config (restart to apply changes); GeoIP databases are reloaded whenever their files change.
+            With --once: one poll cycle of every source, then drain everything to the sinks and exit 0 \
+            (non-zero if a source or sink kept failing).
+            """
     )
 
     @Option(name: .long, help: "The config file (YAML).")
@@ -17,27 +30,75 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try ConfigFile.load(config)
-        let logger = Logging.makeLogger(level: configuration.logLevel)
-        let pipeline = try RelayRuntime.makePipeline(configuration, logger: logger)
+        (LogFormat(rawValue: configuration.logFormat) ?? .auto).bootstrap(level: Logger.Level(rawValue: configuration.logLevel) ?? .info)
+        let logger = Logger(label: "auditrelay")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let pipeline: Pipeline
         do {
-            let summary = try await pipeline.run(once: once)
-            logger.info("run finished", metadata: ["polled": "\(summary.polledRecords)", "delivered": "\(summary.deliveredRecords)"])
-        } catch let error as PipelineError {
-            logger.error("run failed", metadata: ["error": "\(error)"])
+            pipeline = try RelayRuntime.makePipeline(configuration, logger: logger)
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
-    }
-}
-
-extension Logging {
-    static func makeLogger(level: String) -> Logger {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: level) ?? .info
-            return handler
+        if once {
+            do {
+                let summary = try await pipeline.run(once: true)
+                logger.info("run finished", metadata: ["polled": "\(summary.polledRecords)", "delivered": "\(summary.deliveredRecords)"])
+            } catch let error as PipelineError {
+                logger.error("run failed", metadata: ["error": "\(error)"])
+                throw ExitCode(1)
+            }
+            return
         }
-        return Logger(label: "auditrelay")
+        let service = PipelineService(pipeline: pipeline)
+        let monitor = RecordLogMonitor(log: pipeline.log)
+        let ops: OpsServer
+        do {
+            ops = try OpsServer(listen: configuration.httpListen, registry: registry,
+                                readiness: Readiness(maximumAge: configuration.readinessMaxAge),
+                                status: { await monitor.refresh() }, started: { await service.started }, logger: logger)
+        } catch {
+            logger.critical("cannot start the HTTP endpoint", metadata: ["error": "\(error)", "listen": "\(configuration.httpListen)"])
+            throw ExitCode(1)
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: monitor),
+                .init(service: ops),
+                .init(service: HangupListener(logger: logger)),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ).withDrainTimeout(configuration.drainTimeout))
+        Task {
+            if let port = try? await ops.waitUntilListening() {
+                logger.info("listening", metadata: ["address": "\(configuration.httpListen)", "port": "\(port)"])
+            }
+        }
+        try await group.run()
+        logger.info("stopped")
     }
 }
 
-enum Logging {}
+extension ServiceGroupConfiguration {
+    func withDrainTimeout(_ timeout: Duration) -> Self {
+        var copy = self
+        copy.maximumGracefulShutdownDuration = timeout
+        copy.maximumCancellationDuration = .seconds(5)
+        return copy
+    }
+}
+
+/// SIGHUP would otherwise terminate the process. The config is not reloaded in place (the Helm
+/// chart rolls pods when it changes); GeoIP files are watched and reloaded on their own.
+struct HangupListener: Service {
+    let logger: Logger
+
+    func run() async throws {
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+            logger.notice("SIGHUP received: the config is not reloaded in place; restart to apply config changes")
+        }
+    }
+}

@@ -2,9 +2,15 @@ import RelayCore
 
 /// Small helpers every vendor file uses, so each one only says where its fields are.
 extension AuditRecord {
-    /// Sets the vendor time; a value that is not a time leaves the zero value.
-    public mutating func setEventTime(_ value: JSONValue?) {
-        if let time = Timestamp(json: value) { eventTime = time }
+    /// Sets the vendor time from the first candidate that holds a time; when none does, the
+    /// zero value stays.
+    public mutating func setEventTime(_ candidates: JSONValue?...) {
+        for candidate in candidates {
+            if let time = Timestamp(json: candidate) {
+                eventTime = time
+                return
+            }
+        }
     }
 
     /// Sets `srcIP` from the first value that holds a valid address ("" when none does).
@@ -20,9 +26,13 @@ extension AuditRecord {
 
     /// Adds actor keys from scalar values; empty or missing values are skipped. An `email`-keyed
     /// value that is not an address moves to `username` so that `actor.email` is always an email.
-    public mutating func setActor(_ key: String, _ value: JSONValue?) {
-        guard let text = value?.text, !text.isEmpty else { return }
-        setActor(key, text)
+    /// With several candidates, the first with text is used (`user.name`, else `username`).
+    public mutating func setActor(_ key: String, _ candidates: JSONValue?...) {
+        for candidate in candidates {
+            guard let text = candidate?.text, !text.isEmpty else { continue }
+            setActor(key, text)
+            return
+        }
     }
 
     public mutating func setActor(_ key: String, _ text: String?) {

@@ -12,7 +12,24 @@ public struct NormalizerRegistry: Sendable {
     }
 
     public static let standard = NormalizerRegistry([
+        AppOmniNormalizer(),
+        BoxNormalizer(),
+        ConductorOneNormalizer(),
+        DuoNormalizer(),
+        EndorLabsNormalizer(),
+        GitHubNormalizer(),
+        GoogleWorkspaceNormalizer(),
+        KandjiNormalizer(),
+        Microsoft365Normalizer(),
         OktaNormalizer(),
+        OneLoginNormalizer(),
+        PingOneNormalizer(),
+        SalesforceNormalizer(),
+        ServiceNowNormalizer(),
+        SlackNormalizer(),
+        SnowflakeNormalizer(),
+        VeevaVaultNormalizer(),
+        WorkdayNormalizer(),
     ])
 
     public func normalizer(for sourceType: String) -> (any Normalizer)? { byType[sourceType] }

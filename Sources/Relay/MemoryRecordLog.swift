@@ -14,6 +14,8 @@ public actor MemoryRecordLog: RecordLog {
 
     public let capacityBytes: Int
     private var entries: [LogEntry] = []
+    /// When each entry was appended (parallel to `entries`), for the oldest-unacknowledged age.
+    private var appendedAt: [ContinuousClock.Instant] = []
     private var head = 0
     private var nextSequence: UInt64 = 1
     private var usedBytes = 0
@@ -38,8 +40,10 @@ public actor MemoryRecordLog: RecordLog {
             try Task.checkCancellation()
             await waitForAppendSpace()
         }
+        let now = ContinuousClock.now
         for envelope in envelopes {
             entries.append(LogEntry(sequence: nextSequence, envelope: envelope))
+            appendedAt.append(now)
             nextSequence += 1
         }
         usedBytes += batchBytes
@@ -89,6 +93,11 @@ public actor MemoryRecordLog: RecordLog {
         wakeAll(&readWaiters)
     }
 
+    public func status() -> RecordLogStatus {
+        let age = head < appendedAt.count ? ContinuousClock.now - appendedAt[head] : nil
+        return RecordLogStatus(records: entries.count - head, bytes: usedBytes, oldestUnacknowledgedAge: age, writable: true)
+    }
+
     private func entry(_ sequence: UInt64) -> LogEntry? {
         guard let first = entries[safe: head]?.sequence, sequence >= first else { return nil }
         return entries[safe: head + Int(sequence - first)]
@@ -105,6 +114,7 @@ public actor MemoryRecordLog: RecordLog {
         }
         if head > 4096 && head * 2 > entries.count {
             entries.removeFirst(head)
+            appendedAt.removeFirst(head)
             head = 0
         }
         if freed { wakeAll(&appendWaiters) }

@@ -1,6 +1,8 @@
 import Logging
+import Metrics
 import Normalizers
 import RelayCore
+import ServiceLifecycle
 
 /// Moves batches through the stages: each source runs in its own task (poll page -> normalize ->
 /// enrich -> append to the record log, then commit the page's cursor), and each sink in its own
@@ -82,7 +84,9 @@ public struct Pipeline: Sendable {
         var records: [AuditRecord] = []
         var envelopes: [[UInt8]] = []
         var writer = JSONWriter(capacity: 64 << 10)
-        while !Task.isCancelled {
+        let metrics = SourceMetrics(source: source.id)
+        // Graceful shutdown (SIGTERM) stops polling after the current page; the sinks then drain.
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let page: RawPage?
             do {
                 page = try await source.nextPage(after: cursor)
@@ -90,15 +94,17 @@ public struct Pipeline: Sendable {
             } catch is CancellationError {
                 break
             } catch {
+                metrics.errors.increment()
                 let delay = backoff.nextDelay()
                 logger.warning("poll failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
                 if once && backoff.failures >= onceAttempts { throw PipelineError(failures: ["source \(source.id): \(error)"]) }
-                try await Task.sleep(for: delay)
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
                 continue
             }
             guard let page else {
+                metrics.lastSuccess.record(Timestamp.now().secondsSinceEpoch)
                 if once { break }
-                try await Task.sleep(for: source.interval)
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: source.interval) }
                 continue
             }
             records.removeAll(keepingCapacity: true)
@@ -113,13 +119,39 @@ public struct Pipeline: Sendable {
                 writer.bytes.withUnsafeBytes { RecordEnvelope.append(record, json: $0, to: &envelope) }
                 envelopes.append(envelope)
             }
-            try await log.append(envelopes, cursor: page.cursor.map { (source.id, $0) })
+            try await appendRetrying(envelopes, cursor: page.cursor.map { (source.id, $0) }, logger: logger)
             if let next = page.cursor { cursor = next }
             summary.polledPages += 1
             summary.polledRecords += records.count
+            metrics.pages.increment()
+            metrics.events.increment(by: records.count)
+            metrics.lastSuccess.record(Timestamp.now().secondsSinceEpoch)
+            if let newest = records.lazy.map(\.eventTime).max(), newest != .zero {
+                metrics.lag.record(Timestamp.now().secondsSinceEpoch - newest.secondsSinceEpoch)
+            }
         }
         logger.debug("source finished", metadata: ["records": "\(summary.polledRecords)"])
         return summary
+    }
+
+    /// Appends a page, retrying with backoff while the log refuses it (disk full, I/O error): the
+    /// source blocks, nothing it fetched is dropped, and the cursor does not move until it is in.
+    private func appendRetrying(_ envelopes: [[UInt8]], cursor: (source: String, value: String)?, logger: Logger) async throws {
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(30))
+        while true {
+            do {
+                try await log.append(envelopes, cursor: cursor)
+                return
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                let delay = backoff.nextDelay()
+                if backoff.failures == 1 || backoff.failures % 20 == 0 {
+                    logger.error("spool append failed; polling paused until it succeeds", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
+                }
+                try await Task.sleep(for: delay)
+            }
+        }
     }
 
     private func runSink(_ sink: any RecordSink, once: Bool) async throws -> PipelineSummary {
@@ -151,11 +183,17 @@ public struct Pipeline: Sendable {
         var backoff = self.backoff
         var pending = entries
         var delivered = 0
+        let metrics = SinkMetrics(sink: sink.name)
+        metrics.inFlight.increment(by: Double(entries.count))
+        defer { metrics.inFlight.decrement(by: Double(entries.count)) }
         while !pending.isEmpty {
             var failure: (any Error)?
+            metrics.sent.increment(by: pending.count)
             do {
                 let acknowledged = try await sink.deliver(pending)
                 await log.acknowledge(sink: sink.name, sequences: acknowledged)
+                metrics.acknowledged.increment(by: acknowledged.count)
+                if !acknowledged.isEmpty { metrics.lastSuccess.record(Timestamp.now().secondsSinceEpoch) }
                 delivered += acknowledged.count
                 let done = Set(acknowledged)
                 pending.removeAll { done.contains($0.sequence) }
@@ -167,6 +205,8 @@ public struct Pipeline: Sendable {
                 failure = error
             }
             guard let failure else { break }
+            metrics.failed.increment(by: pending.count)
+            metrics.retried.increment(by: pending.count)
             let delay = backoff.nextDelay()
             logger.warning("delivery failed; retrying", metadata: ["error": "\(failure)", "records": "\(pending.count)", "retryIn": "\(delay)"])
             if once && backoff.failures >= onceAttempts {
@@ -206,4 +246,36 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
 struct SinkRejection: Error, CustomStringConvertible {
     let count: Int
     var description: String { "\(count) records were not acknowledged" }
+}
+
+/// Per-source metrics (names in `MetricName`).
+struct SourceMetrics {
+    let events, pages, errors: Counter
+    let lag, lastSuccess: Gauge
+
+    init(source: String) {
+        let labels = [("source", source)]
+        events = Counter(label: MetricName.sourceEvents, dimensions: labels)
+        pages = Counter(label: MetricName.sourcePages, dimensions: labels)
+        errors = Counter(label: MetricName.sourceErrors, dimensions: labels + [("kind", "poll")])
+        lag = Gauge(label: MetricName.sourceLag, dimensions: labels)
+        lastSuccess = Gauge(label: MetricName.sourceLastSuccess, dimensions: labels)
+    }
+}
+
+/// Per-sink metrics (names in `MetricName`).
+struct SinkMetrics {
+    let sent, acknowledged, failed, retried: Counter
+    let inFlight: Meter
+    let lastSuccess: Gauge
+
+    init(sink: String) {
+        let labels = [("sink", sink)]
+        sent = Counter(label: MetricName.sinkRecordsSent, dimensions: labels)
+        acknowledged = Counter(label: MetricName.sinkRecordsAcknowledged, dimensions: labels)
+        failed = Counter(label: MetricName.sinkRecordsFailed, dimensions: labels)
+        retried = Counter(label: MetricName.sinkRecordsRetried, dimensions: labels)
+        inFlight = Meter(label: MetricName.sinkRecordsInFlight, dimensions: labels)
+        lastSuccess = Gauge(label: MetricName.sinkLastSuccess, dimensions: labels)
+    }
 }

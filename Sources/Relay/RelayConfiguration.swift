@@ -35,7 +35,12 @@ public struct RelayConfiguration: Sendable {
     public var spool: SpoolSettings
     public var geoIPDatabases: [String]
     public var httpListen: String
+    /// `/readyz` fails once the oldest unacknowledged record is older than this.
+    public var readinessMaxAge: Duration
     public var logLevel: String
+    public var logFormat: String
+    /// On SIGTERM: how long sinks may take to drain before the process exits anyway (the rest stays spooled).
+    public var drainTimeout: Duration
 
     /// Parses and validates `value`. Returns the configuration only when there are no problems.
     public static func parse(_ value: ConfigValue, secrets: SecretResolver) -> (RelayConfiguration?, [ConfigProblem]) {
@@ -94,20 +99,30 @@ public struct RelayConfiguration: Sendable {
             section.finish()
         }
         var listen = "127.0.0.1:8686"
+        var readinessMaxAge: Duration = .seconds(300)
         if let section = root.section("http") {
             listen = section.string("listen", default: listen)
+            readinessMaxAge = section.duration("readinessMaxAge", default: readinessMaxAge)
             section.finish()
         }
         var level = "info"
+        var format = "auto"
         if let section = root.section("log") {
             level = section.choice("level", ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: level)
+            format = section.choice("format", ["auto", "json", "text"], default: format)
+            section.finish()
+        }
+        var drainTimeout: Duration = .seconds(30)
+        if let section = root.section("shutdown") {
+            drainTimeout = section.duration("drainTimeout", default: drainTimeout)
             section.finish()
         }
         root.finish()
         let problems = diagnostics.problems
         guard problems.isEmpty else { return (nil, problems) }
         return (RelayConfiguration(workspaceID: workspaceID, sources: sources, sinks: sinks, spool: spool,
-                                   geoIPDatabases: databases, httpListen: listen, logLevel: level), [])
+                                   geoIPDatabases: databases, httpListen: listen, readinessMaxAge: readinessMaxAge,
+                                   logLevel: level, logFormat: format, drainTimeout: drainTimeout), [])
     }
 }
 

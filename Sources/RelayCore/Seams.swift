@@ -69,6 +69,33 @@ public protocol RecordLog: Sendable {
     func retry(sink: String, sequences: [UInt64]) async
     /// No more appends; readers drain what is there and then see [].
     func closeForAppends() async
+    /// Depth, age and health, for metrics and readiness.
+    func status() async -> RecordLogStatus
+}
+
+/// What operators need to know about the record log: how much is waiting, how old the oldest
+/// unacknowledged record is (a stuck sink shows here first), and whether appends still work.
+public struct RecordLogStatus: Sendable, Equatable {
+    public var records: Int
+    public var bytes: Int
+    /// Age of the oldest record some sink has not acknowledged; nil when everything is acknowledged.
+    public var oldestUnacknowledgedAge: Duration?
+    /// False after a write or fsync failure (disk full, I/O error): appends are refused.
+    public var writable: Bool
+    public var corruptRecordsSkipped: Int
+    public var truncatedBytes: Int
+    public var droppedRecords: Int
+
+    public init(records: Int, bytes: Int, oldestUnacknowledgedAge: Duration?, writable: Bool,
+                corruptRecordsSkipped: Int = 0, truncatedBytes: Int = 0, droppedRecords: Int = 0) {
+        self.records = records
+        self.bytes = bytes
+        self.oldestUnacknowledgedAge = oldestUnacknowledgedAge
+        self.writable = writable
+        self.corruptRecordsSkipped = corruptRecordsSkipped
+        self.truncatedBytes = truncatedBytes
+        self.droppedRecords = droppedRecords
+    }
 }
 
 /// One record in the log, with its sequence number.

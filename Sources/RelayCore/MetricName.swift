@@ -1,0 +1,33 @@
+/// The metric names auditrelay exports (Prometheus conventions: `auditrelay_<noun>_<unit>[_total]`),
+/// in one place so components and dashboards agree. Labels: `source`, `sink`, `kind`, `database`.
+public enum MetricName {
+    // Sources
+    public static let sourceEvents = "auditrelay_source_events_total"
+    public static let sourcePages = "auditrelay_source_pages_total"
+    public static let sourceErrors = "auditrelay_source_errors_total"
+    public static let sourceRateLimitWait = "auditrelay_source_rate_limit_wait_seconds_total"
+    public static let sourceLag = "auditrelay_source_lag_seconds"
+    public static let sourceLastSuccess = "auditrelay_source_last_success_timestamp_seconds"
+    public static let sourceGaps = "auditrelay_source_gaps_total"
+    // Sinks
+    public static let sinkRecordsSent = "auditrelay_sink_records_sent_total"
+    public static let sinkRecordsAcknowledged = "auditrelay_sink_records_acknowledged_total"
+    public static let sinkRecordsFailed = "auditrelay_sink_records_failed_total"
+    public static let sinkRecordsRetried = "auditrelay_sink_records_retried_total"
+    public static let sinkRecordsInFlight = "auditrelay_sink_records_in_flight"
+    public static let sinkLastSuccess = "auditrelay_sink_last_success_timestamp_seconds"
+    // Spool
+    public static let spoolBytes = "auditrelay_spool_bytes"
+    public static let spoolRecords = "auditrelay_spool_records"
+    public static let spoolOldestUnacknowledgedAge = "auditrelay_spool_oldest_unacknowledged_age_seconds"
+    public static let spoolCorruptRecords = "auditrelay_spool_corrupt_records_total"
+    public static let spoolTruncatedBytes = "auditrelay_spool_truncated_bytes_total"
+    public static let spoolDroppedRecords = "auditrelay_spool_dropped_records_total"
+    public static let spoolWritable = "auditrelay_spool_writable"
+    public static let spoolFsyncSeconds = "auditrelay_spool_fsync_seconds"
+    // GeoIP
+    public static let geoipLookups = "auditrelay_geoip_lookups_total"
+    public static let geoipCacheHits = "auditrelay_geoip_cache_hits_total"
+    public static let geoipDatabaseBuildEpoch = "auditrelay_geoip_database_build_epoch_seconds"
+    public static let geoipReloads = "auditrelay_geoip_reloads_total"
+}
