@@ -33,13 +33,17 @@ let package = Package(
         .target(name: "Connectors", dependencies: ["RelayCore"]),
         // Stage 2: vendor event -> normalized record, one file per vendor.
         .target(name: "Normalizers", dependencies: ["RelayCore"]),
+        // Stage 4: the durable spool (segmented log, CRC32C per record, group commit, ack watermarks).
+        .target(name: "CCRC32C"),
+        .target(name: "Spool", dependencies: ["CCRC32C"]),
+        .executableTarget(name: "spool-torture", dependencies: ["Spool"]),
         // Stage 5: where records go.
         .target(name: "Sinks", dependencies: ["RelayCore"]),
         // Wiring: config -> components, the pipeline that moves batches between them.
         .target(
             name: "Relay",
             dependencies: [
-                "RelayCore", "Connectors", "Normalizers", "Sinks",
+                "RelayCore", "Connectors", "Normalizers", "Sinks", "Spool",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -63,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "AuditRelayCLI",
             dependencies: [
-                "Relay", "RelayCore", "Normalizers", "Operations",
+                "Relay", "RelayCore", "Normalizers", "Operations", "Spool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -79,5 +83,6 @@ let package = Package(
         .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayCore", "Connectors", "Normalizers", "Sinks"]),
         .testTarget(name: "CLITests", dependencies: []),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "RelayCore"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool"]),
     ]
 )

@@ -6,4 +6,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [[ -x /opt/swift/usr/bin/swift ]] && export PATH="/opt/swift/usr/bin:$PATH"
 scripts/install-deps.sh
 swift build -c release --product auditrelay >&2
+# The demo starts from an empty spool each time (its cursor would otherwise say: all sent).
+rm -rf .build/demo-spool
 exec .build/release/auditrelay run --config Config/demo.yaml --once

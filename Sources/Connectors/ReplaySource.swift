@@ -58,6 +58,8 @@ public struct ReplaySource: AuditSource {
     public let configuration: Configuration
     public var id: String { configuration.id }
     public var interval: Duration { configuration.interval }
+    /// The cursor is exact (file and byte offset), and recorded samples reuse placeholder ids.
+    public var deduplicates: Bool { false }
     private let files: [String]
 
     public init(configuration: Configuration) {

@@ -33,7 +33,10 @@ public actor MemoryRecordLog: RecordLog {
     public var bufferedBytes: Int { usedBytes }
     public var bufferedRecords: Int { entries.count - head }
 
-    public func append(_ envelopes: [[UInt8]], cursor: (source: String, value: String)?) async throws {
+    /// Keeps no dedupe window (`seen` is ignored): that is the durable spool's job.
+    public func duplicates(source: String, eventIDs: [String]) -> Set<String> { [] }
+
+    public func append(_ envelopes: [[UInt8]], cursor: (source: String, value: String)?, seen: (source: String, eventIDs: [String])?) async throws {
         let batchBytes = envelopes.reduce(0) { $0 + $1.count }
         // A batch larger than the whole capacity is let in when the log is empty, or it could never be.
         while usedBytes > 0 && usedBytes + batchBytes > capacityBytes {
@@ -87,6 +90,8 @@ public actor MemoryRecordLog: RecordLog {
         sinks[sink]?.retries.append(contentsOf: sequences)
         wakeAll(&readWaiters)
     }
+
+    public func close() {}
 
     public func closeForAppends() {
         closed = true

@@ -68,6 +68,7 @@ public struct Pipeline: Sendable {
             } catch {
                 failures.append("\(error)")
             }
+            await log.close()
             if !failures.isEmpty { throw PipelineError(failures: failures) }
             return summary
         }
@@ -109,6 +110,7 @@ public struct Pipeline: Sendable {
             }
             records.removeAll(keepingCapacity: true)
             normalizer.normalize(page: page, identity: run.identity, into: &records)
+            let seen = source.deduplicates ? try await dropDuplicates(&records, source: source.id, metrics: metrics) : []
             for enricher in enrichers { enricher.enrich(&records) }
             envelopes.removeAll(keepingCapacity: true)
             for record in records {
@@ -119,7 +121,7 @@ public struct Pipeline: Sendable {
                 writer.bytes.withUnsafeBytes { RecordEnvelope.append(record, json: $0, to: &envelope) }
                 envelopes.append(envelope)
             }
-            try await appendRetrying(envelopes, cursor: page.cursor.map { (source.id, $0) }, logger: logger)
+            try await appendRetrying(envelopes, cursor: page.cursor.map { (source.id, $0) }, seen: (source.id, seen), logger: logger)
             if let next = page.cursor { cursor = next }
             summary.polledPages += 1
             summary.polledRecords += records.count
@@ -134,13 +136,26 @@ public struct Pipeline: Sendable {
         return summary
     }
 
+    /// Removes records whose eventID the source's dedupe window already holds, or that repeat within
+    /// the page (an overlapping lookback, a page fetched twice). Returns the ids to remember.
+    private func dropDuplicates(_ records: inout [AuditRecord], source: String, metrics: SourceMetrics) async throws -> [String] {
+        let ids = records.map(\.eventID)
+        let known = await log.duplicates(source: source, eventIDs: ids)
+        var inPage = Set<String>(minimumCapacity: ids.count)
+        let before = records.count
+        records.removeAll { !inPage.insert($0.eventID).inserted || known.contains($0.eventID) }
+        if records.count < before { metrics.duplicates.increment(by: before - records.count) }
+        return records.map(\.eventID)
+    }
+
     /// Appends a page, retrying with backoff while the log refuses it (disk full, I/O error): the
     /// source blocks, nothing it fetched is dropped, and the cursor does not move until it is in.
-    private func appendRetrying(_ envelopes: [[UInt8]], cursor: (source: String, value: String)?, logger: Logger) async throws {
+    private func appendRetrying(_ envelopes: [[UInt8]], cursor: (source: String, value: String)?,
+                                seen: (source: String, eventIDs: [String]), logger: Logger) async throws {
         var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(30))
         while true {
             do {
-                try await log.append(envelopes, cursor: cursor)
+                try await log.append(envelopes, cursor: cursor, seen: seen)
                 return
             } catch is CancellationError {
                 throw CancellationError()
@@ -250,7 +265,7 @@ struct SinkRejection: Error, CustomStringConvertible {
 
 /// Per-source metrics (names in `MetricName`).
 struct SourceMetrics {
-    let events, pages, errors: Counter
+    let events, pages, errors, duplicates: Counter
     let lag, lastSuccess: Gauge
 
     init(source: String) {
@@ -258,6 +273,7 @@ struct SourceMetrics {
         events = Counter(label: MetricName.sourceEvents, dimensions: labels)
         pages = Counter(label: MetricName.sourcePages, dimensions: labels)
         errors = Counter(label: MetricName.sourceErrors, dimensions: labels + [("kind", "poll")])
+        duplicates = Counter(label: MetricName.sourceDuplicates, dimensions: labels)
         lag = Gauge(label: MetricName.sourceLag, dimensions: labels)
         lastSuccess = Gauge(label: MetricName.sourceLastSuccess, dimensions: labels)
     }

@@ -27,6 +27,8 @@ public struct RelayConfiguration: Sendable {
     public struct SpoolSettings: Sendable {
         public var directory: String
         public var maxBytes: UInt64
+        /// `block` (default: polling pauses while full) or `drop_oldest` (counted).
+        public var fullPolicy: String
     }
 
     public var workspaceID: String
@@ -86,10 +88,11 @@ public struct RelayConfiguration: Sendable {
         }
         if sinks.isEmpty && !root.has("sinks") { root.report("sinks", "at least one sink is required") }
 
-        var spool = SpoolSettings(directory: "/var/lib/auditrelay/spool", maxBytes: 1 << 30)
+        var spool = SpoolSettings(directory: "/var/lib/auditrelay/spool", maxBytes: 1 << 30, fullPolicy: "block")
         if let section = root.section("spool") {
             spool.directory = section.string("dir", default: spool.directory)
             spool.maxBytes = section.byteSize("maxBytes", default: spool.maxBytes)
+            spool.fullPolicy = section.choice("fullPolicy", ["block", "drop_oldest"], default: spool.fullPolicy)
             if spool.maxBytes < 1 << 20 { section.report("maxBytes", "must be at least 1MiB") }
             section.finish()
         }

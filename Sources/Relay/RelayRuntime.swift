@@ -1,6 +1,7 @@
 import Logging
 import Normalizers
 import RelayCore
+import Spool
 
 /// Builds a running pipeline from a validated configuration.
 public enum RelayRuntime {
@@ -12,8 +13,15 @@ public enum RelayRuntime {
             )
         }
         let sinks = try configuration.sinks.map { try $0.makeSink() }
-        // The durable spool replaces this bounded in-memory log (issue #5); the bound is the same.
-        let log = MemoryRecordLog(capacityBytes: Int(min(configuration.spool.maxBytes, UInt64(Int.max))), sinks: sinks.map(\.name))
-        return Pipeline(sources: sources, sinks: sinks, log: log, logger: logger)
+        let spool = try Spool(configuration: spoolConfiguration(configuration))
+        return Pipeline(sources: sources, sinks: sinks, log: SpoolRecordLog(spool: spool), logger: logger)
+    }
+
+    /// The spool settings of a config: its directory, hard size cap and the sinks that must acknowledge.
+    public static func spoolConfiguration(_ configuration: RelayConfiguration) -> Spool.Configuration {
+        Spool.Configuration(directory: configuration.spool.directory, maxBytes: configuration.spool.maxBytes,
+                            segmentBytes: min(64 << 20, max(1 << 20, configuration.spool.maxBytes / 8)),
+                            fullPolicy: configuration.spool.fullPolicy == "drop_oldest" ? .dropOldest : .block,
+                            sinks: configuration.sinks.map(\.name))
     }
 }

@@ -9,6 +9,7 @@ public enum MetricName {
     public static let sourceLag = "auditrelay_source_lag_seconds"
     public static let sourceLastSuccess = "auditrelay_source_last_success_timestamp_seconds"
     public static let sourceGaps = "auditrelay_source_gaps_total"
+    public static let sourceDuplicates = "auditrelay_source_duplicates_dropped_total"
     // Sinks
     public static let sinkRecordsSent = "auditrelay_sink_records_sent_total"
     public static let sinkRecordsAcknowledged = "auditrelay_sink_records_acknowledged_total"

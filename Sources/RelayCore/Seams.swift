@@ -33,6 +33,13 @@ public protocol AuditSource: Sendable {
     /// or nil when the source is caught up for this cycle.
     /// - Throws: on errors the pipeline reports and retries with backoff; the cursor is not moved.
     func nextPage(after cursor: String?) async throws -> RawPage?
+    /// Whether the pipeline drops events whose eventID the source's dedupe window already holds
+    /// (true for vendor APIs, whose lookback re-reads an overlap).
+    var deduplicates: Bool { get }
+}
+
+extension AuditSource {
+    public var deduplicates: Bool { true }
 }
 
 /// Stage 2: one vendor's events -> normalized records. Never fails: what it cannot read stays at
@@ -55,9 +62,12 @@ public protocol Enricher: Sendable {
 /// in-memory log in tests). Appends suspend while the log is full: that is the backpressure that
 /// slows polling down when a sink is slow.
 public protocol RecordLog: Sendable {
-    /// Appends one page worth of envelopes and, once they are durable, records `cursor` for `source`.
-    /// Returns after both are durable.
-    func append(_ envelopes: [[UInt8]], cursor: (source: String, value: String)?) async throws
+    /// Appends one page worth of envelopes and, once they are durable, records `cursor` for `source`
+    /// and adds `seen` to the source's dedupe window, all in one commit. Returns after it is durable.
+    func append(_ envelopes: [[UInt8]], cursor: (source: String, value: String)?, seen: (source: String, eventIDs: [String])?) async throws
+    /// Which of `eventIDs` the source's persisted dedupe window already holds (a page fetched twice,
+    /// an overlapping lookback): those records are not appended again.
+    func duplicates(source: String, eventIDs: [String]) async -> Set<String>
     /// The last committed cursor of `source`.
     func committedCursor(source: String) async -> String?
     /// Up to `maxRecords` entries `sink` has not yet been given; waits for some. Returns [] once the
@@ -71,6 +81,8 @@ public protocol RecordLog: Sendable {
     func closeForAppends() async
     /// Depth, age and health, for metrics and readiness.
     func status() async -> RecordLogStatus
+    /// Persists acknowledgements and releases the log; called once when the pipeline stops.
+    func close() async
 }
 
 /// What operators need to know about the record log: how much is waiting, how old the oldest
@@ -98,15 +110,25 @@ public struct RecordLogStatus: Sendable, Equatable {
     }
 }
 
+extension RecordLog {
+    public func append(_ envelopes: [[UInt8]], cursor: (source: String, value: String)?) async throws {
+        try await append(envelopes, cursor: cursor, seen: nil)
+    }
+}
+
 /// One record in the log, with its sequence number.
 public struct LogEntry: Sendable {
     public let sequence: UInt64
-    /// A `RecordEnvelope`.
-    public let envelope: [UInt8]
+    /// A `RecordEnvelope`: a slice of the buffer the log read it into (no copy per record).
+    public let envelope: ArraySlice<UInt8>
 
-    public init(sequence: UInt64, envelope: [UInt8]) {
+    public init(sequence: UInt64, envelope: ArraySlice<UInt8>) {
         self.sequence = sequence
         self.envelope = envelope
+    }
+
+    public init(sequence: UInt64, envelope: [UInt8]) {
+        self.init(sequence: sequence, envelope: envelope[...])
     }
 }
 

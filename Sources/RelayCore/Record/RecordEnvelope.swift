@@ -49,43 +49,42 @@ public struct EnvelopeView: Sendable {
     public let eventID: String
     public let eventTime: Timestamp
     public let receivedAt: Timestamp
-    /// Where the record JSON sits in the envelope bytes.
+    /// Where the record JSON sits, as indices of the collection given to `init`
+    /// (so `envelope[view.jsonRange]` works for arrays and slices alike).
     public let jsonRange: Range<Int>
 
-    public init?(_ bytes: some RandomAccessCollection<UInt8>) {
-        let base = bytes.startIndex
-        var offset = 0
+    public init?(_ bytes: [UInt8]) { self.init(bytes[...]) }
+
+    public init?(_ bytes: ArraySlice<UInt8>) {
+        guard let parsed = bytes.withUnsafeBytes({ Self.parse($0) }) else { return nil }
+        (sourceType, sourceID, workspaceID, id, eventID, eventTime, receivedAt) = parsed.fields
+        jsonRange = (bytes.startIndex + parsed.jsonOffset)..<bytes.endIndex
+    }
+
+    private typealias Fields = (String, String, String, String, String, Timestamp, Timestamp)
+
+    private static func parse(_ bytes: UnsafeRawBufferPointer) -> (fields: Fields, jsonOffset: Int)? {
+        var offset = 1
         let count = bytes.count
-        func byte(_ at: Int) -> UInt8 { bytes[bytes.index(base, offsetBy: at)] }
         func integer<I: FixedWidthInteger>(_ type: I.Type) -> I? {
             let size = MemoryLayout<I>.size
             guard offset + size <= count else { return nil }
-            var value: I = 0
-            for index in 0..<size { value |= I(truncatingIfNeeded: byte(offset + index)) << (8 * index) }
+            let value = I(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: I.self))
             offset += size
             return value
         }
         func string() -> String? {
             guard let length = integer(UInt16.self), offset + Int(length) <= count else { return nil }
-            let start = bytes.index(base, offsetBy: offset)
-            let end = bytes.index(start, offsetBy: Int(length))
-            offset += Int(length)
-            return String(decoding: bytes[start..<end], as: UTF8.self)
+            defer { offset += Int(length) }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + Int(length))]), as: UTF8.self)
         }
-        guard count > 0, byte(0) == RecordEnvelope.version else { return nil }
-        offset = 1
-        guard let sourceType = string(), let sourceID = string(), let workspaceID = string(),
+        guard count > 0, bytes[0] == RecordEnvelope.version,
+              let sourceType = string(), let sourceID = string(), let workspaceID = string(),
               let id = string(), let eventID = string(),
               let eventMicros = integer(Int64.self), let digits = integer(UInt8.self),
               let receivedMicros = integer(Int64.self), let jsonLength = integer(UInt32.self),
               offset + Int(jsonLength) == count else { return nil }
-        self.sourceType = sourceType
-        self.sourceID = sourceID
-        self.workspaceID = workspaceID
-        self.id = id
-        self.eventID = eventID
-        self.eventTime = Timestamp(microseconds: eventMicros, fractionDigits: digits)
-        self.receivedAt = Timestamp(microseconds: receivedMicros, fractionDigits: 6)
-        self.jsonRange = offset..<count
+        return ((sourceType, sourceID, workspaceID, id, eventID, Timestamp(microseconds: eventMicros, fractionDigits: digits),
+                 Timestamp(microseconds: receivedMicros, fractionDigits: 6)), offset)
     }
 }

@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Spool {
+    /// Marks sequences as delivered by `sink` (in any order). The sink's watermark moves over the contiguous
+    /// acknowledged prefix; segments every sink is past are deleted.
+    ///
+    /// Durability: watermarks are written (atomically) at most every `ackPersistIntervalSeconds`, before any
+    /// segment is deleted, and on `close()`. Acknowledgements lost in a crash cause re-delivery, never loss.
+    /// Sequences at or below the watermark, unknown sinks and future sequences are ignored.
+    public func acknowledge(sink: String, sequences: some Sequence<UInt64>) {
+        let interval = configuration.ackPersistIntervalSeconds
+        let (collect, persist, waiters) = state.withLock { state -> (Bool, Bool, [CheckedContinuation<Void, Never>]) in
+            guard var sinkState = state.sinks[sink] else { return (false, false, []) }
+            let before = state.minWatermark
+            for sequence in sequences where sequence > sinkState.watermark && sequence < state.nextSequence {
+                sinkState.ackedAbove.insert(sequence)
+                sinkState.retry.remove(sequence)
+            }
+            sinkState.advance(holes: state.holes)
+            state.sinks[sink] = sinkState
+            let after = state.minWatermark
+            guard after > before else {
+                let due = Clock.monotonicSeconds() - state.lastAckPersistTime >= interval
+                return (false, due && sinkState.watermark != sinkState.persistedWatermark, [])
+            }
+            state.spaceGeneration += 1
+            let deletable = state.segments.dropLast().first.map { $0.lastSequence <= after } ?? false
+            let due = Clock.monotonicSeconds() - state.lastAckPersistTime >= interval
+            return (deletable, due, state.takeSpaceWaiters())
+        }
+        for waiter in waiters { waiter.resume() }
+        if collect {
+            collectGarbage(includeActive: false)
+        } else if persist {
+            persistAcknowledgements(force: false)
+        }
+    }
+
+    /// Gives sequences handed out by `read` back to the spool after a sink error; the next `read` returns them
+    /// again (before newer records). Acknowledged sequences are ignored.
+    public func retry(sink: String, sequences: some Sequence<UInt64>) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard var sinkState = state.sinks[sink] else { return [] }
+            for sequence in sequences
+            where sequence > sinkState.watermark && sequence < sinkState.nextRead && !sinkState.ackedAbove.contains(sequence) {
+                sinkState.retry.insert(sequence)
+            }
+            state.sinks[sink] = sinkState
+            state.dataGeneration += 1
+            return sinkState.retry.isEmpty ? [] : state.takeDataWaiters()
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Writes the watermarks to `acks` now if they changed (or always with `force`). Errors are counted in
+    /// `metadataErrors` and retried on the next call: a stale ledger only causes re-delivery.
+    public func persistAcknowledgements(force: Bool = true) {
+        meta.withLock { _ in
+            let (ledger, changed) = state.withLock { state -> (AckLedger, Bool) in
+                let watermarks = state.sinks.mapValues(\.watermark)
+                let changed = state.sinks.values.contains { $0.watermark != $0.persistedWatermark }
+                return (AckLedger(nextSequence: state.nextSequence, watermarks: watermarks), changed)
+            }
+            guard changed || force else { return }
+            writeLedger(ledger)
+        }
+    }
+
+    /// Caller holds `meta`.
+    private func writeLedger(_ ledger: AckLedger) {
+        let path = configuration.directory + "/" + AckLedger.fileName
+        let now = Clock.monotonicSeconds()
+        do {
+            let bytes = ledger.encoded()
+            let old = SpoolDirectory.fileSize(path)
+            try SpoolDirectory.writeAtomically(bytes, to: path, directory: configuration.directory)
+            state.withLock { state in
+                state.metadataFileBytes = state.metadataFileBytes - min(old, state.metadataFileBytes) + UInt64(bytes.count)
+                state.lastAckPersistTime = now
+                for (sink, watermark) in ledger.watermarks { state.sinks[sink]?.persistedWatermark = watermark }
+            }
+        } catch {
+            state.withLock { state in
+                state.metadataErrors += 1
+                state.lastAckPersistTime = now
+            }
+        }
+    }
+
+    /// Deletes the oldest segments every sink is past (the active one too when `includeActive`, which requires
+    /// holding `writer`). First persists watermarks, then the cursors and dedupe ids those segments carry
+    /// (in `state`), then unlinks. Returns whether anything was deleted.
+    @discardableResult
+    func collectGarbage(includeActive: Bool) -> Bool {
+        meta.withLock { _ in
+            let plan = state.withLock { state -> (doomed: [Segment], ledger: AckLedger, snapshot: StateSnapshot)? in
+                let floor = state.minWatermark
+                var doomed: [Segment] = []
+                for (position, segment) in state.segments.enumerated() {
+                    let isActive = position == state.segments.count - 1
+                    guard segment.lastSequence <= floor, includeActive || !isActive else { break }
+                    doomed.append(segment)
+                }
+                guard let last = doomed.last else { return nil }
+                var cursors = state.snapshotCursors
+                for segment in doomed { cursors.merge(segment.cursors) { _, newer in newer } }
+                var sources: [String: StateSnapshot.Source] = [:]
+                for (source, cursor) in cursors { sources[source] = StateSnapshot.Source(cursor: cursor, ids: []) }
+                for (source, window) in state.windows {
+                    sources[source, default: StateSnapshot.Source(cursor: nil, ids: [])].ids = window.entries
+                }
+                let snapshot = StateSnapshot(coveredThroughSegment: last.id, nextSequence: last.lastSequence + 1,
+                                             sources: sources)
+                let ledger = AckLedger(nextSequence: state.nextSequence, watermarks: state.sinks.mapValues(\.watermark))
+                return (doomed, ledger, snapshot)
+            }
+            guard let plan else { return false }
+            writeLedger(plan.ledger)
+            // If `state` cannot be written (disk full), delete anyway: recovery then uses the older snapshot,
+            // which only makes a source resume from an older cursor (a re-fetch), never skip data.
+            let path = configuration.directory + "/" + StateSnapshot.fileName
+            let oldSize = SpoolDirectory.fileSize(path)
+            let bytes = plan.snapshot.encoded()
+            let wrote = (try? SpoolDirectory.writeAtomically(bytes, to: path, directory: configuration.directory)) != nil
+            let doomedIDs = Set(plan.doomed.map(\.id))
+            let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                if wrote {
+                    state.metadataFileBytes = state.metadataFileBytes - min(oldSize, state.metadataFileBytes) + UInt64(bytes.count)
+                    state.snapshotCursors = plan.snapshot.sources.compactMapValues(\.cursor)
+                    state.snapshotCoveredThrough = plan.snapshot.coveredThroughSegment
+                } else {
+                    state.metadataErrors += 1
+                }
+                state.segments.removeAll { doomedIDs.contains($0.id) }
+                for name in state.sinks.keys where state.sinks[name]?.readHint.map({ doomedIDs.contains($0.segmentID) }) ?? false {
+                    state.sinks[name]?.readHint = nil
+                }
+                state.spaceGeneration += 1
+                return state.takeSpaceWaiters()
+            }
+            for segment in plan.doomed { unlink(segment.path) }
+            // Without this an unlinked segment could reappear after power loss next to newer state.
+            try? SpoolDirectory.syncDirectory(configuration.directory)
+            for waiter in waiters { waiter.resume() }
+            return true
+        }
+    }
+
+    /// `.dropOldest`: treats the oldest segment as acknowledged by every sink, counts its undelivered records as
+    /// dropped, and deletes it. Caller holds `writer`. Returns false when there is nothing to drop.
+    func dropOldestSegment() -> Bool {
+        let dropped = state.withLock { state -> Bool in
+            guard let oldest = state.segments.first else { return false }
+            let floor = state.minWatermark
+            if oldest.lastSequence > floor {
+                let lost = state.holes.reduce(UInt64(0)) { total, hole in
+                    let low = max(hole.lowerBound, floor + 1)
+                    let high = min(hole.upperBound, oldest.lastSequence)
+                    return total + (low <= high ? high - low + 1 : 0)
+                }
+                state.droppedRecords += oldest.lastSequence - max(floor, oldest.firstSequence - 1) - lost
+            }
+            for name in state.sinks.keys { state.sinks[name]?.forget(through: oldest.lastSequence, holes: state.holes) }
+            return true
+        }
+        return dropped && collectGarbage(includeActive: true)
+    }
+}

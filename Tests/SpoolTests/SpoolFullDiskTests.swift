@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+@testable import Spool
+
+/// A real full file system: a 4 MiB tmpfs (needs root / CAP_SYS_ADMIN; skipped with a message otherwise).
+@Suite(.serialized) struct SpoolFullDiskTests {
+    static let mountPermitted: Bool = {
+        let probe = TemporaryDirectory("spool-mount-probe")
+        defer { _ = umount2(probe.path, 0) }
+        let mounted = mount("tmpfs", probe.path, "tmpfs", 0, "size=64k") == 0
+        if !mounted { print("SpoolFullDiskTests skipped: mounting a tmpfs is not permitted (errno \(errno))") }
+        return mounted
+    }()
+
+    @Test(.enabled(if: mountPermitted, "mounting a tmpfs is not permitted"))
+    func diskFullFailsTheBatchThenBlocksLosesNothingAndResumesWhenSpaceReturns() async throws {
+        let directory = TemporaryDirectory("spool-full")
+        guard mount("tmpfs", directory.path, "tmpfs", 0, "size=4m") == 0 else {
+            Issue.record("mount failed: errno \(errno)")
+            return
+        }
+        defer { _ = umount2(directory.path, Int32(MNT_DETACH)) }
+        // maxBytes far above the file system size: the disk fills before the cap.
+        let config = configuration(directory.spool, maxBytes: 64 << 20, segmentBytes: 256 << 10, sinks: ["kafka"])
+        let spool = try Spool(configuration: config)
+        var committed: [UInt64] = []
+        var failure: SpoolError?
+        for batch in 0..<1000 {
+            do {
+                let range = try await spool.append((0..<16).map { payload(batch * 16 + $0, size: 1000) },
+                                                   cursor: ("src", "\(batch)"))
+                committed.append(contentsOf: range.map(Array.init) ?? [])
+            } catch let error as SpoolError {
+                failure = error
+                break
+            }
+        }
+        let error = try #require(failure)
+        #expect(error.isDiskFull, "expected disk full, got \(error)")
+        #expect(error.description.contains("disk full"))
+        #expect(spool.stats.failure != nil)  // not ready
+        let lastCursor = spool.committedCursor(source: "src")
+        #expect(lastCursor == String(committed.count / 16 - 1))
+
+        // The pipeline's next append blocks (it does not throw, it does not write) while the disk is full.
+        let nextBatch = (0..<16).map { payload(committed.count + $0, size: 1000) }
+        let blocked = Task { try await spool.append(nextBatch, cursor: ("src", "after")) }
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(spool.stats.failure != nil && spool.stats.lastSequence == UInt64(committed.count))
+
+        // Everything whose append returned is readable; delivering it frees the segments, and the blocked
+        // append resumes on a fresh descriptor.
+        let entries = try drain(spool, sink: "kafka")
+        #expect(entries.map(\.sequence) == committed)
+        #expect(entries.allSatisfy { Array($0.payload) == payload(Int($0.sequence) - 1, size: 1000) })
+        spool.acknowledge(sink: "kafka", sequences: entries.map(\.sequence))
+        #expect(segmentFiles(directory.spool).count <= 1)
+        let next = try #require(try await blocked.value)
+        #expect(next.lowerBound == UInt64(committed.count) + 1)
+        #expect(spool.stats.failure == nil)
+        spool.close()
+
+        // A new instance sees the resumed data intact, nothing corrupt, nothing torn left behind.
+        let reopened = try Spool(configuration: config)
+        defer { reopened.close() }
+        #expect(reopened.stats.corruptRecordsSkipped == 0)
+        #expect(reopened.committedCursor(source: "src") == "after")
+        let after = try drain(reopened, sink: "kafka")
+        #expect(after.map(\.sequence) == Array(next))
+        #expect(after.allSatisfy { Array($0.payload) == payload(Int($0.sequence) - 1, size: 1000) })
+    }
+
+    @Test(.enabled(if: mountPermitted, "mounting a tmpfs is not permitted"))
+    func diskFullThenRestartRecoversWithoutResume() async throws {
+        let directory = TemporaryDirectory("spool-full-restart")
+        guard mount("tmpfs", directory.path, "tmpfs", 0, "size=2m") == 0 else {
+            Issue.record("mount failed: errno \(errno)")
+            return
+        }
+        defer { _ = umount2(directory.path, Int32(MNT_DETACH)) }
+        let config = configuration(directory.spool, maxBytes: 64 << 20, segmentBytes: 512 << 10, sinks: ["kafka"])
+        var committed: UInt64 = 0
+        do {
+            let spool = try Spool(configuration: config)
+            do {
+                for batch in 0..<1000 {
+                    // Large batches so the failing write is a partial one.
+                    let range = try await spool.append((0..<40).map { payload(batch * 40 + $0, size: 3000) })
+                    committed = range?.upperBound ?? committed
+                }
+            } catch let error as SpoolError {
+                #expect(error.isDiskFull)
+            }
+            // Explicit repair while the disk is still full: the active segment is cut back to its durable length.
+            try spool.resume()
+            #expect(spool.stats.failure == nil)
+            spool.close()
+        }
+        let reopened = try Spool(configuration: config)
+        defer { reopened.close() }
+        #expect(reopened.stats.lastSequence == committed)
+        let entries = try drain(reopened, sink: "kafka")
+        #expect(entries.map(\.sequence) == Array(1...committed))
+        #expect(reopened.stats.corruptRecordsSkipped == 0)
+    }
+}
