@@ -33,6 +33,13 @@ let package = Package(
         .target(name: "Connectors", dependencies: ["RelayCore"]),
         // Stage 2: vendor event -> normalized record, one file per vendor.
         .target(name: "Normalizers", dependencies: ["RelayCore"]),
+        // Stage 3: GeoIP/ASN enrichment. GeoIP is the pure-Swift MaxMind DB reader (no dependencies).
+        .target(name: "GeoIP"),
+        .target(
+            name: "Enrichment",
+            dependencies: ["GeoIP", "RelayCore", .product(name: "Metrics", package: "swift-metrics")]
+        ),
+        .executableTarget(name: "geoip-bench", dependencies: ["GeoIP"]),
         // Stage 4: the durable spool (segmented log, CRC32C per record, group commit, ack watermarks).
         .target(name: "CCRC32C"),
         .target(name: "Spool", dependencies: ["CCRC32C"]),
@@ -43,7 +50,7 @@ let package = Package(
         .target(
             name: "Relay",
             dependencies: [
-                "RelayCore", "Connectors", "Normalizers", "Sinks", "Spool",
+                "RelayCore", "Connectors", "Normalizers", "Enrichment", "Sinks", "Spool",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -67,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "AuditRelayCLI",
             dependencies: [
-                "Relay", "RelayCore", "Normalizers", "Operations", "Spool",
+                "Relay", "RelayCore", "Normalizers", "Operations", "Spool", "Enrichment", "GeoIP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -84,5 +91,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: []),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "RelayCore"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool"]),
+        .testTarget(name: "GeoIPTests", dependencies: ["GeoIP"]),
+        .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment", "GeoIP", "RelayCore"]),
     ]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Enrichment
 import Logging
 import Metrics
 import Operations
@@ -39,6 +40,7 @@ struct RunCommand: AsyncParsableCommand {
             pipeline = try RelayRuntime.makePipeline(configuration, logger: logger)
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
+            Terminal.error("cannot start: \(error)")
             throw ExitCode(1)
         }
         if once {
@@ -62,13 +64,18 @@ struct RunCommand: AsyncParsableCommand {
             logger.critical("cannot start the HTTP endpoint", metadata: ["error": "\(error)", "listen": "\(configuration.httpListen)"])
             throw ExitCode(1)
         }
+        let reloader = pipeline.enrichers.lazy.compactMap { $0 as? GeoIPEnricher }.first.map {
+            GeoIPReloader(enricher: $0, interval: configuration.geoIPRefreshInterval, logger: logger)
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: monitor),
+            .init(service: ops),
+            .init(service: HangupListener(logger: logger, reloader: reloader)),
+        ]
+        if let reloader { services.append(.init(service: reloader)) }
         let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: monitor),
-                .init(service: ops),
-                .init(service: HangupListener(logger: logger)),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ).withDrainTimeout(configuration.drainTimeout))
@@ -95,10 +102,12 @@ extension ServiceGroupConfiguration {
 /// chart rolls pods when it changes); GeoIP files are watched and reloaded on their own.
 struct HangupListener: Service {
     let logger: Logger
+    let reloader: GeoIPReloader?
 
     func run() async throws {
         for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
-            logger.notice("SIGHUP received: the config is not reloaded in place; restart to apply config changes")
+            logger.notice("SIGHUP received: GeoIP databases checked now; the config is not reloaded in place, restart to apply config changes")
+            reloader?.refreshNow()
         }
     }
 }

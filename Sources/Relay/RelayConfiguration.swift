@@ -1,4 +1,7 @@
 import Connectors
+#if canImport(Glibc)
+import Glibc
+#endif
 import RelayCore
 import Sinks
 
@@ -36,6 +39,9 @@ public struct RelayConfiguration: Sendable {
     public var sinks: [any SinkDefinition]
     public var spool: SpoolSettings
     public var geoIPDatabases: [String]
+    public var geoIPCacheSize: Int
+    /// How often database files are checked for replacement.
+    public var geoIPRefreshInterval: Duration
     public var httpListen: String
     /// `/readyz` fails once the oldest unacknowledged record is older than this.
     public var readinessMaxAge: Duration
@@ -97,8 +103,15 @@ public struct RelayConfiguration: Sendable {
             section.finish()
         }
         var databases: [String] = []
+        var cacheSize = 8192
+        var refreshInterval: Duration = .seconds(10)
         if let section = root.section("geoip") {
             databases = section.strings("databases")
+            cacheSize = section.integer("cacheSize", default: cacheSize, range: 0...10_000_000)
+            refreshInterval = section.duration("refreshInterval", default: refreshInterval)
+            for (index, path) in databases.enumerated() where access(path, R_OK) != 0 {
+                section.diagnostics.report("\(section.keyPath("databases"))[\(index)]", "cannot read \(path): \(SystemError(errno: errno))")
+            }
             section.finish()
         }
         var listen = "127.0.0.1:8686"
@@ -124,7 +137,8 @@ public struct RelayConfiguration: Sendable {
         let problems = diagnostics.problems
         guard problems.isEmpty else { return (nil, problems) }
         return (RelayConfiguration(workspaceID: workspaceID, sources: sources, sinks: sinks, spool: spool,
-                                   geoIPDatabases: databases, httpListen: listen, readinessMaxAge: readinessMaxAge,
+                                   geoIPDatabases: databases, geoIPCacheSize: cacheSize, geoIPRefreshInterval: refreshInterval,
+                                   httpListen: listen, readinessMaxAge: readinessMaxAge,
                                    logLevel: level, logFormat: format, drainTimeout: drainTimeout), [])
     }
 }

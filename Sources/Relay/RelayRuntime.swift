@@ -1,3 +1,4 @@
+import Enrichment
 import Logging
 import Normalizers
 import RelayCore
@@ -13,8 +14,15 @@ public enum RelayRuntime {
             )
         }
         let sinks = try configuration.sinks.map { try $0.makeSink() }
+        let geoIP = try makeGeoIPEnricher(configuration)
         let spool = try Spool(configuration: spoolConfiguration(configuration))
-        return Pipeline(sources: sources, sinks: sinks, log: SpoolRecordLog(spool: spool), logger: logger)
+        return Pipeline(sources: sources, sinks: sinks, log: SpoolRecordLog(spool: spool), enrichers: geoIP.map { [$0] } ?? [], logger: logger)
+    }
+
+    /// The GeoIP enricher for the configured databases, or nil when none are configured.
+    public static func makeGeoIPEnricher(_ configuration: RelayConfiguration) throws -> GeoIPEnricher? {
+        guard !configuration.geoIPDatabases.isEmpty else { return nil }
+        return try GeoIPEnricher(paths: configuration.geoIPDatabases, cacheSize: configuration.geoIPCacheSize)
     }
 
     /// The spool settings of a config: its directory, hard size cap and the sinks that must acknowledge.

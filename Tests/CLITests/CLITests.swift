@@ -22,7 +22,17 @@ enum CLI {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Result {
+    /// Runs the binary on a dedicated thread: waiting for a child blocks, and blocking the shared
+    /// cooperative threads would starve every other test running in parallel.
+    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Swift.Result { try runBlocking(arguments, stdin: stdin, environment: environment) })
+            }.start()
+        }
+    }
+
+    static func runBlocking(_ arguments: [String], stdin: Data?, environment: [String: String]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -59,15 +69,15 @@ enum CLI {
 }
 
 @Suite struct CheckCommandTests {
-    @Test func acceptsTheExampleAndTheDemo() throws {
+    @Test func acceptsTheExampleAndTheDemo() async throws {
         for config in ["Config/auditrelay.example.yaml", "Config/demo.yaml"] {
-            let result = try CLI.run(["check", "--config", config])
+            let result = try await CLI.run(["check", "--config", config])
             #expect(result.status == 0, "\(config): \(result.stderr)")
             #expect(result.stdout.contains("ok"))
         }
     }
 
-    @Test func rejectsUnknownKeyBadDurationAndMissingSecretNamingEachPath() throws {
+    @Test func rejectsUnknownKeyBadDurationAndMissingSecretNamingEachPath() async throws {
         let config = try CLI.temporaryFile("""
             workspaceID: w
             sources:
@@ -87,7 +97,7 @@ enum CLI {
               - type: stdout
             """)
         defer { try? FileManager.default.removeItem(atPath: config) }
-        let result = try CLI.run(["check", "--config", config])
+        let result = try await CLI.run(["check", "--config", config])
         #expect(result.status == 2)
         #expect(result.stderr.contains("3 problems") || result.stderr.contains("4 problems"), "\(result.stderr)")
         #expect(result.stderr.contains(#"sources[1].interval: "6O s" is not a duration"#))
@@ -95,26 +105,26 @@ enum CLI {
         #expect(result.stderr.contains("sources[2].path: secret file /run/secrets/does-not-exist cannot be read: No such file or directory"))
     }
 
-    @Test func neverPrintsSecretValues() throws {
+    @Test func neverPrintsSecretValues() async throws {
         let config = try CLI.temporaryFile("""
             workspaceID: ${env:AR_TEST_SECRET}
             sources: [{id: x, type: replay, path: "${env:AR_TEST_SECRET}"}]
             sinks: [{type: stdout}]
             """)
         defer { try? FileManager.default.removeItem(atPath: config) }
-        let result = try CLI.run(["check", "--config", config], environment: ["AR_TEST_SECRET": "hunter2-very-secret"])
+        let result = try await CLI.run(["check", "--config", config], environment: ["AR_TEST_SECRET": "hunter2-very-secret"])
         #expect(result.status == 2)
         #expect(!result.stderr.contains("hunter2") && !result.stdout.contains("hunter2"))
         #expect(result.stderr.contains(#"sources[0].path: no .jsonl file at "${env:AR_TEST_SECRET}""#), "\(result.stderr)")
     }
 
-    @Test func invalidYAMLAndMissingFile() throws {
+    @Test func invalidYAMLAndMissingFile() async throws {
         let bad = try CLI.temporaryFile("sources: [\n  - a\n b: c")
         defer { try? FileManager.default.removeItem(atPath: bad) }
-        let result = try CLI.run(["check", "--config", bad])
+        let result = try await CLI.run(["check", "--config", bad])
         #expect(result.status == 2)
         #expect(result.stderr.contains("invalid YAML"))
-        let missing = try CLI.run(["check", "--config", "/nonexistent.yaml"])
+        let missing = try await CLI.run(["check", "--config", "/nonexistent.yaml"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("cannot read config /nonexistent.yaml"))
     }
@@ -131,9 +141,9 @@ enum CLI {
         }
     }
 
-    @Test func normalizesOktaSamplesWithEveryColumn() throws {
+    @Test func normalizesOktaSamplesWithEveryColumn() async throws {
         let events = try Self.oktaEvents()
-        let result = try CLI.run(["normalize", "--type", "okta", "--stream", "system_log", "--source-id", "okta-prod"], stdin: Data(events.joined(separator: "\n").utf8))
+        let result = try await CLI.run(["normalize", "--type", "okta", "--stream", "system_log", "--source-id", "okta-prod"], stdin: Data(events.joined(separator: "\n").utf8))
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == events.count)
@@ -163,9 +173,9 @@ enum CLI {
         #expect(records.map { $0["behavior"] as? String } == labels)
     }
 
-    @Test func badLinesAreReportedWhileGoodLinesAreWritten() throws {
+    @Test func badLinesAreReportedWhileGoodLinesAreWritten() async throws {
         let input = #"{"uuid":"a","eventType":"user.session.start","published":"2024-01-01T00:00:00Z"}"# + "\n{not json\n\n" + #"{"uuid":"b"}"#
-        let result = try CLI.run(["normalize", "--type", "okta"], stdin: Data(input.utf8))
+        let result = try await CLI.run(["normalize", "--type", "okta"], stdin: Data(input.utf8))
         #expect(result.status == 1)
         #expect(result.stderr.contains("stdin:2: invalid JSON at byte 1"))
         let lines = result.stdout.split(separator: "\n")
@@ -173,36 +183,56 @@ enum CLI {
         #expect(lines[0].contains(#""eventID":"a""#) && lines[1].contains(#""eventID":"b""#))
     }
 
-    @Test func unknownTypeIsAUsageError() throws {
-        let result = try CLI.run(["normalize", "--type", "nope"], stdin: Data())
+    @Test func unknownTypeIsAUsageError() async throws {
+        let result = try await CLI.run(["normalize", "--type", "nope"], stdin: Data())
         #expect(result.status != 0)
         #expect(result.stderr.contains("unknown --type \"nope\""))
     }
 }
 
 @Suite struct RunCommandTests {
-    @Test func demoRunsOnceThenResumesFromItsCursor() throws {
+    @Test func demoRunsOnceThenResumesFromItsCursor() async throws {
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("demo-spool-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: spool) }
         let demo = try String(contentsOfFile: "\(CLI.root)/Config/demo.yaml", encoding: .utf8)
         let config = try CLI.temporaryFile(demo.replacingOccurrences(of: "dir: .build/demo-spool", with: "dir: \(spool)"))
         defer { try? FileManager.default.removeItem(atPath: config) }
-        let result = try CLI.run(["run", "--config", config, "--once"])
+        let result = try await CLI.run(["run", "--config", config, "--once"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == 341)  // every EMM sample of every vendor
         #expect(lines.allSatisfy { $0.hasPrefix(#"{"workspaceID":"demo""#) })
         // The cursor and the acknowledgements are durable: a second run has nothing new to send.
-        let again = try CLI.run(["run", "--config", config, "--once"])
+        let again = try await CLI.run(["run", "--config", config, "--once"])
         #expect(again.status == 0 && again.stdout.isEmpty, "\(again.stderr)")
-        let inspect = try CLI.run(["spool", "inspect", "--config", config])
+        let inspect = try await CLI.run(["spool", "inspect", "--config", config])
         #expect(inspect.status == 0)
         #expect(inspect.stdout.contains("sink stdout watermark 341"), "\(inspect.stdout)")
     }
 
-    @Test func versionAndHelp() throws {
-        #expect(try CLI.run(["version"]).stdout.hasPrefix("auditrelay "))
-        let help = try CLI.run(["--help"])
+    @Test func versionAndHelp() async throws {
+        let version = try await CLI.run(["version"])
+        #expect(version.stdout.hasPrefix("auditrelay "))
+        let help = try await CLI.run(["--help"])
         for command in ["run", "check", "normalize", "spool", "version"] { #expect(help.stdout.contains(command)) }
+    }
+}
+
+@Suite struct LookupCommandTests {
+    @Test func printsTheEnrichmentOfEachAddress() async throws {
+        let data = "\(CLI.root)/.cache/mmdb-test-data/test-data"
+        try #require(FileManager.default.fileExists(atPath: "\(data)/GeoIP2-City-Test.mmdb"), "run scripts/fetch-mmdb-test-data.sh")
+        let result = try await CLI.run(["lookup", "81.2.69.160", "1.128.0.1", "10.1.2.3",
+                                  "--mmdb", "\(data)/GeoIP2-City-Test.mmdb", "--mmdb", "\(data)/GeoLite2-ASN-Test.mmdb"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let objects = try result.stdout.split(separator: "\n").map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(objects.count == 3)
+        #expect(objects[0]["countryCode"] as? String == "GB" && objects[0]["city"] as? String == "London")
+        #expect(objects[1]["asNumber"] as? Int == 1221 && objects[1]["asOrganization"] as? String == "Telstra Pty Ltd")
+        #expect(objects[2]["specialPurpose"] as? Bool == true && (objects[2]["enrichments"] as? [Any])?.isEmpty == true)
+        let bad = try await CLI.run(["lookup", "not-an-ip", "--mmdb", "\(data)/GeoIP2-City-Test.mmdb"])
+        #expect(bad.status == 1 && bad.stderr.contains("not-an-ip: not an IP address"))
+        let corrupt = try await CLI.run(["lookup", "1.1.1.1", "--mmdb", "\(data)/GeoIP2-City-Test-Broken-Double-Format.mmdb"])
+        #expect(corrupt.status != 0 || corrupt.stdout.contains("\"enrichments\":[]"), "\(corrupt.stderr)")
     }
 }
