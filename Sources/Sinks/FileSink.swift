@@ -39,12 +39,19 @@ public actor FileSink: RecordSink {
     public func deliver(_ entries: [LogEntry]) async throws -> [UInt64] {
         guard descriptor >= 0 else { throw SinkError("file sink \(path) is closed") }
         let (sequences, _) = writer.fill(entries)
+        // A write that fails half way (disk full) must not leave a fragment in front of the retry.
+        let sizeBefore = lseek(descriptor, 0, SEEK_END)
         do {
             try writer.write(to: descriptor)
         } catch {
+            if sizeBefore >= 0 { _ = ftruncate(descriptor, sizeBefore) }
             throw SinkError("file sink \(path): \(error)")
         }
-        guard fdatasync(descriptor) == 0 else { throw SinkError("file sink \(path): fdatasync failed: \(SystemError(errno: errno))") }
+        guard fdatasync(descriptor) == 0 else {
+            let error = SystemError(errno: errno)
+            if sizeBefore >= 0 { _ = ftruncate(descriptor, sizeBefore) }
+            throw SinkError("file sink \(path): fdatasync failed: \(error)")
+        }
         return sequences
     }
 
