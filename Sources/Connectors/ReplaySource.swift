@@ -115,8 +115,8 @@ public struct ReplaySource: AuditSource {
             return (("", ""), line)
         }
         let type = (root["sourceType"]?.string ?? configured.0, root["stream"]?.string ?? configured.1)
-        let raw = event.rawBytes
-        return (type, line[(line.startIndex + raw.startIndex)..<(line.startIndex + raw.endIndex)])
+        let raw = event.rawRange
+        return (type, line[(line.startIndex + raw.lowerBound)..<(line.startIndex + raw.upperBound)])
     }
 }
 

@@ -112,3 +112,33 @@ import Testing
         #expect(String(decoding: writer.bytes, as: UTF8.self) == "-9223372036854775808,4294967295,0.0,37.8199,0.0,-122.0")
     }
 }
+
+extension JSONDocumentTests {
+    /// The document's buffers grow for a larger text; values of the new parse must read the new buffers.
+    @Test func buffersGrowAcrossParses() throws {
+        _ = try document.parse(Array(#"{"a":1}"#.utf8))
+        var big = "{"
+        for index in 0..<400 { big += "\"key\(index)\":\"va\\\"lue \(index) \(String(repeating: "x", count: index))\"," }
+        big += "\"last\":[1,2,{\"deep\":true}]}"
+        let root = try document.parse(Array(big.utf8))
+        let keys = root.members.map(\.key)
+        #expect(keys.count == 401)
+        #expect(keys.first == "key0" && keys.last == "last")
+        #expect(root["key399"]?.string == "va\"lue 399 " + String(repeating: "x", count: 399))
+        #expect(root["last"]?[2]?["deep"]?.bool == true)
+        let small = try document.parse(Array(#"{"b":2}"#.utf8))
+        #expect(small["b"]?.int64 == 2 && small.members.map(\.key) == ["b"])
+    }
+}
+
+extension JSONDocumentTests {
+    /// Every kind of value between members, so a wrong skip pointer on any kind shows up.
+    @Test(arguments: ["true", "false", "null", "0", "-1.5e3", "\"s\\\"q\"", "{}", "[]", "{\"k\":[null]}", "[true,false]"])
+    func membersSkipEveryKindOfValue(value: String) throws {
+        let root = try document.parse(Array("{\"a\":\(value),\"b\":\(value),\"c\":1}".utf8))
+        #expect(root.members.map(\.key) == ["a", "b", "c"])
+        #expect(root["c"]?.int64 == 1)
+        let array = try document.parse(Array("[\(value),\(value),7]".utf8))
+        #expect(array.elements.map { $0.kind }.count == 3 && array[2]?.int64 == 7)
+    }
+}

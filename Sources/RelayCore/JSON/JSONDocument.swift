@@ -1,71 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A parsed JSON text: the original bytes plus a flat "tape" of nodes pointing into them.
 ///
 /// Parsing validates the whole text once and records where every value starts and ends; values are
 /// decoded only when a caller asks for them, so a normalizer that reads ten fields of a 1 KiB event
-/// pays for ten fields, not for a dictionary of everything. One document is reused for many events
-/// (`parse` keeps the buffers' capacity), which keeps the hot path free of per-event allocations.
+/// pays for ten fields, not for a dictionary of everything. One document is reused for many events:
+/// its byte and node buffers are allocated once and grown only when a larger text arrives, which
+/// keeps the hot path free of per-event allocations.
 ///
-/// Not thread-safe: use one document per task.
+/// Values (`JSONValue`) read the buffers through pointers and stay valid while the document lives
+/// and until it parses another text. Not thread-safe: use one document per task.
 public final class JSONDocument {
-    /// The bytes of the current text, exactly as given to `parse`.
-    public private(set) var bytes: [UInt8] = []
-    @usableFromInline var nodes: [JSONNode] = []
+    private var byteBuffer: UnsafeMutablePointer<UInt8>
+    private var byteCapacity: Int
+    private var byteCount = 0
+    private var nodeBuffer: UnsafeMutablePointer<JSONNode>
+    private var nodeCapacity: Int
+    private var nodeCount = 0
     private var stack: [Int32] = []
     private var scratch: [UInt8] = []
 
     /// Containers nested deeper than this are rejected rather than risking the stack or time.
     public static let maximumDepth = 512
 
-    public init() {}
+    public init() {
+        byteCapacity = 4096
+        byteBuffer = .allocate(capacity: byteCapacity)
+        nodeCapacity = 256
+        nodeBuffer = .allocate(capacity: nodeCapacity)
+    }
+
+    deinit {
+        byteBuffer.deallocate()
+        nodeBuffer.deallocate()
+    }
+
+    /// The bytes of the current text, exactly as given to `parse` (a copy).
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: byteBuffer, count: byteCount)) }
 
     /// Parses `text` (one JSON value, surrounding whitespace allowed) and returns its root.
     /// - Throws: `JSONError` naming the byte offset of the first problem.
     @discardableResult
     public func parse<Bytes: Collection>(_ text: Bytes) throws(JSONError) -> JSONValue where Bytes.Element == UInt8 {
-        bytes.removeAll(keepingCapacity: true)
-        bytes.append(contentsOf: text)
-        nodes.removeAll(keepingCapacity: true)
-        stack.removeAll(keepingCapacity: true)
-        try bytes.withUnsafeBufferPointer { buffer throws(JSONError) in
-            var parser = JSONTapeBuilder(input: buffer, nodes: nodes, stack: stack)
-            nodes = []
-            stack = []
-            defer {
-                nodes = parser.nodes
-                stack = parser.stack
-            }
-            try parser.run()
+        let count = text.count
+        if count > byteCapacity {
+            byteBuffer.deallocate()
+            byteCapacity = max(count, byteCapacity * 2)
+            byteBuffer = .allocate(capacity: byteCapacity)
         }
-        return JSONValue(document: self, index: 0)
+        let copied = text.withContiguousStorageIfAvailable { source -> Bool in
+            if let base = source.baseAddress { byteBuffer.update(from: base, count: count) }
+            return true
+        }
+        if copied == nil { _ = UnsafeMutableBufferPointer(start: byteBuffer, count: count).initialize(from: text) }
+        byteCount = count
+        var builder = JSONTapeBuilder(input: UnsafeBufferPointer(start: byteBuffer, count: count),
+                                      nodes: nodeBuffer, capacity: nodeCapacity, stack: stack)
+        stack = []
+        defer {
+            // The builder may have grown the node buffer; take it back whether parsing succeeded or not.
+            nodeBuffer = builder.nodes
+            nodeCapacity = builder.capacity
+            nodeCount = builder.count
+            stack = builder.stack
+        }
+        try builder.run()
+        return JSONValue(document: self, nodes: builder.nodes, bytes: byteBuffer, index: 0)
     }
 
     /// The root value of the last successful `parse`.
-    public var root: JSONValue? { nodes.isEmpty ? nil : JSONValue(document: self, index: 0) }
+    public var root: JSONValue? { nodeCount == 0 ? nil : JSONValue(document: self, nodes: nodeBuffer, bytes: byteBuffer, index: 0) }
 
-    // MARK: - Decoding helpers used by JSONValue
-
-    func decodeString(_ node: JSONNode) -> String {
-        let start = Int(node.start), end = Int(node.end)
-        if node.flags & JSONNode.hasEscapes == 0 {
-            return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
-        }
+    /// Decodes a string with escapes (the rare case) through a reusable scratch buffer.
+    func unescape(_ start: UnsafePointer<UInt8>, count: Int) -> String {
         scratch.removeAll(keepingCapacity: true)
-        JSONEscapes.unescape(bytes[start..<end], into: &scratch)
+        JSONEscapes.unescape(UnsafeBufferPointer(start: start, count: count), into: &scratch)
         return String(decoding: scratch, as: UTF8.self)
-    }
-
-    /// Compares a string node's content with `key` without allocating.
-    func stringEquals(_ node: JSONNode, _ key: String) -> Bool {
-        if node.flags & JSONNode.hasEscapes != 0 { return decodeString(node) == key }
-        let start = Int(node.start), count = Int(node.end) - start
-        var key = key
-        return key.withUTF8 { keyBytes in
-            guard keyBytes.count == count else { return false }
-            return bytes.withUnsafeBufferPointer { buffer in
-                guard let base = buffer.baseAddress, let keyBase = keyBytes.baseAddress else { return count == 0 }
-                return memcmp(base + start, keyBase, count) == 0
-            }
-        }
     }
 }
 
@@ -102,9 +116,3 @@ public struct JSONError: Error, Sendable, CustomStringConvertible, Equatable {
     }
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -12,7 +12,7 @@ public enum JSONEscapes {
 
     /// Decodes the escapes of a validated string body (without quotes) into UTF-8.
     /// Lone surrogates become U+FFFD, as every lenient decoder does.
-    static func unescape(_ body: ArraySlice<UInt8>, into output: inout [UInt8]) {
+    static func unescape(_ body: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
         var index = body.startIndex
         let end = body.endIndex
         while index < end {
@@ -47,7 +47,7 @@ public enum JSONEscapes {
         }
     }
 
-    private static func readHex4(_ body: ArraySlice<UInt8>, at index: Int) -> UInt32 {
+    private static func readHex4(_ body: UnsafeBufferPointer<UInt8>, at index: Int) -> UInt32 {
         var value: UInt32 = 0
         for offset in 0..<4 where index + offset < body.endIndex {
             value = value << 4 | UInt32(hexValue(body[index + offset]) ?? 0)

@@ -3,14 +3,32 @@
 /// Iterative, with an explicit container stack, so hostile nesting cannot overflow the thread stack.
 struct JSONTapeBuilder {
     let input: UnsafeBufferPointer<UInt8>
-    var nodes: [JSONNode]
+    /// The node buffer, owned by the document; grown here (and handed back) when a text needs more.
+    var nodes: UnsafeMutablePointer<JSONNode>
+    var capacity: Int
+    var count = 0
     var stack: [Int32]
     var position = 0
 
-    init(input: UnsafeBufferPointer<UInt8>, nodes: [JSONNode], stack: [Int32]) {
+    init(input: UnsafeBufferPointer<UInt8>, nodes: UnsafeMutablePointer<JSONNode>, capacity: Int, stack: [Int32]) {
         self.input = input
         self.nodes = nodes
+        self.capacity = capacity
         self.stack = stack
+        self.stack.removeAll(keepingCapacity: true)
+    }
+
+    @inline(__always)
+    private mutating func append(_ node: JSONNode) {
+        if count == capacity {
+            let grown = UnsafeMutablePointer<JSONNode>.allocate(capacity: capacity * 2)
+            grown.moveInitialize(from: nodes, count: count)
+            nodes.deallocate()
+            nodes = grown
+            capacity *= 2
+        }
+        (nodes + count).initialize(to: node)
+        count += 1
     }
 
     private func fail(_ reason: String, at offset: Int? = nil) -> JSONError {
@@ -56,7 +74,7 @@ struct JSONTapeBuilder {
     private mutating func close(_ index: Int32) {
         stack.removeLast()
         nodes[Int(index)].end = UInt32(position)
-        nodes[Int(index)].next = UInt32(nodes.count)
+        nodes[Int(index)].next = UInt32(count)
     }
 
     private mutating func parseKey() throws(JSONError) {
@@ -76,8 +94,8 @@ struct JSONTapeBuilder {
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             let isObject = byte == UInt8(ascii: "{")
             guard stack.count < JSONDocument.maximumDepth else { throw fail("nesting deeper than \(JSONDocument.maximumDepth) levels") }
-            let index = Int32(nodes.count)
-            nodes.append(JSONNode(kind: isObject ? .object : .array, flags: 0, start: UInt32(position), end: 0, next: 0))
+            let index = Int32(count)
+            append(JSONNode(kind: isObject ? .object : .array, flags: 0, start: UInt32(position), end: 0, next: 0))
             position += 1
             stack.append(index)
             skipWhitespace()
@@ -105,16 +123,16 @@ struct JSONTapeBuilder {
     }
 
     private mutating func literal(_ word: StaticString, kind: JSONKind, flags: UInt8) throws(JSONError) {
-        let count = word.utf8CodeUnitCount
-        guard position + count <= input.count else { throw fail("invalid literal") }
+        let length = word.utf8CodeUnitCount
+        guard position + length <= input.count else { throw fail("invalid literal") }
         let matches = word.withUTF8Buffer { expected in
-            for offset in 0..<count where input[position + offset] != expected[offset] { return false }
+            for offset in 0..<length where input[position + offset] != expected[offset] { return false }
             return true
         }
         guard matches else { throw fail("invalid literal") }
         let start = position
-        position += count
-        nodes.append(JSONNode(kind: kind, flags: flags, start: UInt32(start), end: UInt32(position), next: UInt32(nodes.count + 1)))
+        position += length
+        append(JSONNode(kind: kind, flags: flags, start: UInt32(start), end: UInt32(position), next: UInt32(count + 1)))
     }
 
     private mutating func parseString() throws(JSONError) {
@@ -150,7 +168,7 @@ struct JSONTapeBuilder {
                 throw fail("invalid escape sequence")
             }
         }
-        nodes.append(JSONNode(kind: .string, flags: flags, start: UInt32(start), end: UInt32(position), next: UInt32(nodes.count + 1)))
+        append(JSONNode(kind: .string, flags: flags, start: UInt32(start), end: UInt32(position), next: UInt32(count + 1)))
         position += 1
     }
 
@@ -180,7 +198,7 @@ struct JSONTapeBuilder {
             guard position < input.count, isDigit(input[position]) else { throw fail("invalid number", at: start) }
             while position < input.count, isDigit(input[position]) { position += 1 }
         }
-        nodes.append(JSONNode(kind: .number, flags: flags, start: UInt32(start), end: UInt32(position), next: UInt32(nodes.count + 1)))
+        append(JSONNode(kind: .number, flags: flags, start: UInt32(start), end: UInt32(position), next: UInt32(count + 1)))
     }
 
     @inline(__always) private func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }

@@ -1,27 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A value inside a `JSONDocument`. Cheap to copy; valid until the document parses another text.
 ///
 /// Accessors are forgiving by design: vendor data puts numbers in strings, strings in numbers and
 /// `null` everywhere, so `text` gives the textual form of any scalar and `int64`/`double` accept
 /// numeric strings. Wrong kinds give `nil`, never a crash.
 public struct JSONValue {
+    /// Keeps the buffers alive; the pointers below are what the accessors read.
     let document: JSONDocument
+    let nodes: UnsafePointer<JSONNode>
+    let bytes: UnsafePointer<UInt8>
     let index: Int
 
-    init(document: JSONDocument, index: Int) {
+    init(document: JSONDocument, nodes: UnsafePointer<JSONNode>, bytes: UnsafePointer<UInt8>, index: Int) {
         self.document = document
+        self.nodes = nodes
+        self.bytes = bytes
         self.index = index
     }
 
-    @inline(__always) var node: JSONNode { document.nodes[index] }
+    @inline(__always) var node: JSONNode { nodes[index] }
+    @inline(__always) func value(at index: Int) -> JSONValue { JSONValue(document: document, nodes: nodes, bytes: bytes, index: index) }
 
     public var kind: JSONKind { node.kind }
     public var isNull: Bool { node.kind == .null }
 
-    /// The value's exact bytes in the source text (strings include their quotes).
-    public var rawBytes: ArraySlice<UInt8> {
+    /// Where the value sits in the parsed text (strings include their quotes).
+    public var rawRange: Range<Int> {
         let node = node
-        if node.kind == .string { return document.bytes[Int(node.start) - 1..<Int(node.end) + 1] }
-        return document.bytes[Int(node.start)..<Int(node.end)]
+        if node.kind == .string { return (Int(node.start) - 1)..<(Int(node.end) + 1) }
+        return Int(node.start)..<Int(node.end)
+    }
+
+    /// The value's exact bytes in the source text (strings include their quotes).
+    public var rawBytes: [UInt8] {
+        let range = rawRange
+        return Array(UnsafeBufferPointer(start: bytes + range.lowerBound, count: range.count))
+    }
+
+    /// The text of a number or literal, or the undecoded body of a string.
+    @inline(__always) func span(_ node: JSONNode) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: bytes + Int(node.start), count: Int(node.end) - Int(node.start))
+    }
+
+    func decodeString(_ node: JSONNode) -> String {
+        if node.flags & JSONNode.hasEscapes == 0 { return String(decoding: span(node), as: UTF8.self) }
+        return document.unescape(bytes + Int(node.start), count: Int(node.end) - Int(node.start))
+    }
+
+    /// Compares a string node's content with `key` without allocating.
+    @inline(__always)
+    func stringEquals(_ node: JSONNode, _ key: String) -> Bool {
+        if node.flags & JSONNode.hasEscapes != 0 { return decodeString(node) == key }
+        let count = Int(node.end) - Int(node.start)
+        let start = bytes + Int(node.start)
+        if let equal = key.utf8.withContiguousStorageIfAvailable({ keyBytes -> Bool in
+            guard keyBytes.count == count else { return false }
+            guard let keyBase = keyBytes.baseAddress else { return count == 0 }
+            return memcmp(start, keyBase, count) == 0
+        }) {
+            return equal
+        }
+        return key.utf8.elementsEqual(UnsafeBufferPointer(start: start, count: count))
     }
 
     // MARK: Objects
@@ -30,12 +74,11 @@ public struct JSONValue {
     public subscript(key: String) -> JSONValue? {
         let node = node
         guard node.kind == .object else { return nil }
-        let nodes = document.nodes
         var keyIndex = index + 1
         let end = Int(node.next)
         while keyIndex < end {
             let valueIndex = keyIndex + 1
-            if document.stringEquals(nodes[keyIndex], key) { return JSONValue(document: document, index: valueIndex) }
+            if stringEquals(nodes[keyIndex], key) { return value(at: valueIndex) }
             keyIndex = Int(nodes[valueIndex].next)
         }
         return nil
@@ -83,7 +126,7 @@ public struct JSONValue {
     /// The decoded string, if this is a string.
     public var string: String? {
         let node = node
-        return node.kind == .string ? document.decodeString(node) : nil
+        return node.kind == .string ? decodeString(node) : nil
     }
 
     /// A non-empty string, if this is a string with content.
@@ -96,8 +139,8 @@ public struct JSONValue {
     public var text: String? {
         let node = node
         switch node.kind {
-        case .string: return document.decodeString(node)
-        case .number, .bool: return String(decoding: document.bytes[Int(node.start)..<Int(node.end)], as: UTF8.self)
+        case .string: return decodeString(node)
+        case .number, .bool: return String(decoding: span(node), as: UTF8.self)
         default: return nil
         }
     }
@@ -108,7 +151,7 @@ public struct JSONValue {
         switch node.kind {
         case .bool: return node.flags == 1
         case .string:
-            switch document.decodeString(node).lowercased() {
+            switch decodeString(node).lowercased() {
             case "true": return true
             case "false": return false
             default: return nil
@@ -123,12 +166,12 @@ public struct JSONValue {
         switch node.kind {
         case .number:
             if node.flags & JSONNode.isInteger != 0 {
-                return Int64(String(decoding: document.bytes[Int(node.start)..<Int(node.end)], as: UTF8.self))
+                return Self.parseInteger(span(node))
             }
             guard let double = double, double.rounded() == double, abs(double) < 9.2e18 else { return nil }
             return Int64(double)
         case .string:
-            return Int64(document.decodeString(node).trimmingASCIIWhitespace())
+            return Int64(decodeString(node).trimmingASCIIWhitespace())
         default: return nil
         }
     }
@@ -137,8 +180,8 @@ public struct JSONValue {
     public var double: Double? {
         let node = node
         switch node.kind {
-        case .number: return Double(String(decoding: document.bytes[Int(node.start)..<Int(node.end)], as: UTF8.self))
-        case .string: return Double(document.decodeString(node).trimmingASCIIWhitespace())
+        case .number: return Double(String(decoding: span(node), as: UTF8.self))
+        case .string: return Double(decodeString(node).trimmingASCIIWhitespace())
         default: return nil
         }
     }
@@ -149,22 +192,22 @@ public struct JSONMembers: Sequence {
     let value: JSONValue
 
     public struct Iterator: IteratorProtocol {
-        let document: JSONDocument
+        let value: JSONValue
         var keyIndex: Int
         let end: Int
         public mutating func next() -> (key: String, value: JSONValue)? {
             guard keyIndex < end else { return nil }
             let valueIndex = keyIndex + 1
-            let key = document.decodeString(document.nodes[keyIndex])
-            keyIndex = Int(document.nodes[valueIndex].next)
-            return (key, JSONValue(document: document, index: valueIndex))
+            let key = value.decodeString(value.nodes[keyIndex])
+            keyIndex = Int(value.nodes[valueIndex].next)
+            return (key, value.value(at: valueIndex))
         }
     }
 
     public func makeIterator() -> Iterator {
         let node = value.node
-        guard node.kind == .object else { return Iterator(document: value.document, keyIndex: 0, end: 0) }
-        return Iterator(document: value.document, keyIndex: value.index + 1, end: Int(node.next))
+        guard node.kind == .object else { return Iterator(value: value, keyIndex: 0, end: 0) }
+        return Iterator(value: value, keyIndex: value.index + 1, end: Int(node.next))
     }
 }
 
@@ -173,21 +216,39 @@ public struct JSONElements: Sequence {
     let value: JSONValue
 
     public struct Iterator: IteratorProtocol {
-        let document: JSONDocument
+        let value: JSONValue
         var position: Int
         let end: Int
         public mutating func next() -> JSONValue? {
             guard position < end else { return nil }
-            let element = JSONValue(document: document, index: position)
-            position = Int(document.nodes[position].next)
+            let element = value.value(at: position)
+            position = Int(value.nodes[position].next)
             return element
         }
     }
 
     public func makeIterator() -> Iterator {
         let node = value.node
-        guard node.kind == .array else { return Iterator(document: value.document, position: 0, end: 0) }
-        return Iterator(document: value.document, position: value.index + 1, end: Int(node.next))
+        guard node.kind == .array else { return Iterator(value: value, position: 0, end: 0) }
+        return Iterator(value: value, position: value.index + 1, end: Int(node.next))
+    }
+}
+
+extension JSONValue {
+    /// Parses a validated JSON integer (`-?[0-9]+`); nil on overflow.
+    static func parseInteger(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var index = 0
+        let negative = text.first == UInt8(ascii: "-")
+        if negative { index = 1 }
+        var value: Int64 = 0
+        while index < text.count {
+            let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (added, overflow2) = shifted.addingReportingOverflow(Int64(text[index] &- 0x30))
+            guard !overflow1, !overflow2 else { return negative && text.count == 20 && String(decoding: text, as: UTF8.self) == "-9223372036854775808" ? Int64.min : nil }
+            value = added
+            index += 1
+        }
+        return negative ? -value : value
     }
 }
 
