@@ -6,6 +6,9 @@ import Glibc
 /// over and scans that segment record by record.
 struct DistrustedSegment: Error {
     var segmentID: UInt64
+    /// Repairs the abandoned pass already made on disk (torn tail cut, segments quarantined), still to count.
+    var truncatedBytes: UInt64 = 0
+    var quarantinedSegments: UInt64 = 0
 }
 
 extension SpoolRecovery {

@@ -18,12 +18,19 @@ struct SpoolRecovery {
 
     func run() throws -> SpoolState {
         var distrusted: Set<UInt64> = []
+        var earlier = (truncatedBytes: UInt64(0), quarantinedSegments: UInt64(0))
         while true {
             do {
-                return try run(distrusting: distrusted)
+                var state = try run(distrusting: distrusted)
+                // Repairs an abandoned pass already made on disk are not seen again: keep their counts.
+                state.truncatedBytes += earlier.truncatedBytes
+                state.quarantinedSegments += earlier.quarantinedSegments
+                return state
             } catch let distrust as DistrustedSegment {
                 // Start over scanning that segment record by record (recovery is idempotent).
                 guard distrusted.insert(distrust.segmentID).inserted else { throw SpoolError.io("recover", path: directory, errno: EIO) }
+                earlier.truncatedBytes += distrust.truncatedBytes
+                earlier.quarantinedSegments += distrust.quarantinedSegments
             }
         }
     }
@@ -72,7 +79,13 @@ struct SpoolRecovery {
             let trusted = !isLast && sidecars.contains(id) && !distrusted.contains(id)
             try recoverSegment(id: id, isLast: isLast, useSidecar: trusted, state: &state, replay: &replay, now: now)
         }
-        try verifyTrustedCursors(replay.trustedCursors)
+        do {
+            try verifyTrustedCursors(replay.trustedCursors)
+        } catch var distrust as DistrustedSegment {
+            distrust.truncatedBytes = readOnly ? 0 : state.truncatedBytes
+            distrust.quarantinedSegments = readOnly ? 0 : state.quarantinedSegments
+            throw distrust
+        }
         state.nextSequence = max(1, snapshot?.nextSequence ?? 1, ledger?.nextSequence ?? 1,
                                  replay.expected ?? 1)
         if let dataEnd = replay.expected, state.nextSequence > dataEnd {

@@ -174,7 +174,11 @@ import Testing
         writeBytes(bytes, to: path)
         let scanned = try observeByScan(directory.spool)
         #expect(scanned.cursors == ["page-1", "page-39"])
+        // Also a torn tail: cut by the first pass, which is abandoned; the cut is still counted once.
+        let active = try #require(segmentFiles(directory.spool).last)
+        writeBytes(fileBytes(active) + [0xA7, 0x52, 1, 1, 9], to: active)
         let spool = try open(directory.spool)
+        #expect(spool.stats.truncatedBytes == 5)
         #expect(spool.committedCursor(source: "early") == "page-1")
         #expect(spool.stats.corruptRecordsSkipped == 1)  // found by the full scan of that segment
         #expect(try observe(spool) == scanned)
