@@ -4,7 +4,8 @@ import Glibc
 
 // Segment file `segment-<20-digit id>.log` starts with a 40-byte header (little-endian):
 //   0  8  magic "ARSPSEG\0"
-//   8  4  format version (1)      12 4  header size (40)
+//   8  4  format version (2; 1 = written before sealed segments got `.idx` sidecars, read the same way)
+//   12 4  header size (40)
 //   16 8  segment id (u64, never reused, never wraps in practice)
 //   24 8  sequence of the first data record this segment may hold
 //   32 4  CRC32C of bytes 0..<32  36 4  reserved (0)
@@ -14,7 +15,10 @@ import Glibc
 struct SegmentHeader: Equatable {
     static let size = 40
     static let magic: [UInt8] = Array("ARSPSEG".utf8) + [0]
-    static let version: UInt32 = 1
+    /// Version written. Version 2 spools may hold `segment-<id>.idx` sidecars (SegmentSummary.swift) next to
+    /// sealed segments; the record layout is unchanged, so version 1 segments (no sidecar) are read as before.
+    static let version: UInt32 = 2
+    static let readableVersions: ClosedRange<UInt32> = 1...2
 
     var id: UInt64
     var firstSequence: UInt64
@@ -32,7 +36,7 @@ struct SegmentHeader: Equatable {
 
     static func parse(_ bytes: UnsafeRawBufferPointer) -> SegmentHeader? {
         guard bytes.count >= size, Array(bytes.prefix(8)) == magic,
-              UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) == version,
+              readableVersions.contains(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self))),
               UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) == UInt32(size),
               let base = bytes.baseAddress,
               CRC32C.checksum(UnsafeRawBufferPointer(start: base, count: 32))
@@ -56,7 +60,7 @@ struct SegmentHeader: Equatable {
 
 /// A sparse index entry: the first data record of a batch, so a sequence can be found without scanning the
 /// whole segment. One entry at most every `SegmentIndexEntry.spacing` bytes keeps memory bounded.
-struct SegmentIndexEntry: Sendable {
+struct SegmentIndexEntry: Sendable, Equatable {
     static let spacing: UInt64 = 64 << 10
     var sequence: UInt64
     var offset: UInt64
@@ -79,6 +83,13 @@ final class Segment: @unchecked Sendable {
     var corruptRanges: [Range<UInt64>] = []
     /// Last intact cursor per source committed inside this segment.
     var cursors: [String: String] = [:]
+    /// Byte range of the batch each of `cursors` ends (what recovery re-verifies for a trusted final cursor).
+    var cursorBatches: [String: Range<UInt64>] = [:]
+    /// Recovered from its sidecar summary without reading its records: damage a scan would have found is
+    /// still undiscovered, so the first damaged record a reader meets triggers a full verifying scan.
+    var needsVerification = false
+    /// Size of the segment's `.idx` sidecar (counted against `maxBytes`), 0 when it has none.
+    var sidecarBytes: UInt64 = 0
     var dataRecords: UInt64 { lastSequence + 1 - firstSequence }
 
     init(id: UInt64, path: String, file: SpoolFile, firstSequence: UInt64, size: UInt64) {

@@ -140,7 +140,10 @@ extension Spool {
                 state.spaceGeneration += 1
                 return state.takeSpaceWaiters()
             }
-            for segment in plan.doomed { unlink(segment.path) }
+            for segment in plan.doomed {
+                unlink(configuration.directory + "/" + SegmentSummary.fileName(segmentID: segment.id))
+                unlink(segment.path)
+            }
             // Without this an unlinked segment could reappear after power loss next to newer state.
             try? SpoolDirectory.syncDirectory(configuration.directory)
             for waiter in waiters { waiter.resume() }

@@ -203,6 +203,12 @@ extension Spool {
             return state.takeDataWaiters()
         }
         for waiter in waiters { waiter.resume() }
+        if plan.newSegmentID != nil {
+            // The previous segment is sealed now: summarise it in the background for fast recovery.
+            scheduleSidecars(state.withLock { state in
+                state.segments.count >= 2 ? [state.segments[state.segments.count - 2].id] : []
+            })
+        }
         return payloads.isEmpty ? nil : plan.firstSequence...lastSequence
     }
 

@@ -82,6 +82,12 @@ extension Spool {
             }
             let (entries, endOffset, lostSequences, scannedThrough) = try load(plan, maxRecords: maxRecords, maxBytes: maxBytes,
                                                                                strictBytes: strictBytes)
+            if !lostSequences.isEmpty && state.withLock({ _ in plan.segment.needsVerification }) {
+                // Damage in a segment recovered from its sidecar (never scanned since): scan it now, as
+                // recovery would have, then read again past exactly the damaged ranges.
+                try verify(plan.segment)
+                continue
+            }
             let accepted = state.withLock { state -> Bool in
                 for sequence in lostSequences where !state.holes.contains(where: { $0.contains(sequence) }) {
                     state.corruptRecordsSkipped += 1

@@ -32,6 +32,8 @@ public final class Spool: Sendable {
     /// Serialises rewrites of `acks` and `state` and segment deletion.
     let meta: Protected<Void>
     private let directoryLock: DirectoryLock
+    /// The chain of background sidecar writes (one at a time, in seal order).
+    let sealer: Protected<Task<Void, Never>?>
 
     /// Opens (or creates) the spool directory, locks it and recovers its state from disk.
     /// - Throws: `SpoolError` `locked` if another instance holds the directory, `io` if it cannot be read,
@@ -47,8 +49,11 @@ public final class Spool: Sendable {
         state = Protected(recovered)
         writer = Protected(AppendBuffer())
         meta = Protected(())
+        sealer = Protected(nil)
         // Segments fully acknowledged before the last shutdown can go now.
         collectGarbage(includeActive: false)
+        // Sealed segments recovery had to scan (old format, crash before their sidecar): summarise them now.
+        scheduleSidecars(state.withLock { state in state.segments.dropLast().filter { $0.sidecarBytes == 0 }.map(\.id) })
     }
 
     /// Reads a spool directory without locking or modifying it (for `auditrelay spool inspect` next to a

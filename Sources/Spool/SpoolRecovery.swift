@@ -14,14 +14,34 @@ struct SpoolRecovery {
     /// Inspect without changing anything on disk (for `auditrelay spool inspect` next to a running spool).
     let readOnly: Bool
 
-    private var directory: String { configuration.directory }
+    var directory: String { configuration.directory }
 
     func run() throws -> SpoolState {
+        var distrusted: Set<UInt64> = []
+        var earlier = (truncatedBytes: UInt64(0), quarantinedSegments: UInt64(0))
+        while true {
+            do {
+                var state = try run(distrusting: distrusted)
+                // Repairs an abandoned pass already made on disk are not seen again: keep their counts.
+                state.truncatedBytes += earlier.truncatedBytes
+                state.quarantinedSegments += earlier.quarantinedSegments
+                return state
+            } catch let distrust as DistrustedSegment {
+                // Start over scanning that segment record by record (recovery is idempotent).
+                guard distrusted.insert(distrust.segmentID).inserted else { throw SpoolError.io("recover", path: directory, errno: EIO) }
+                earlier.truncatedBytes += distrust.truncatedBytes
+                earlier.quarantinedSegments += distrust.quarantinedSegments
+            }
+        }
+    }
+
+    private func run(distrusting distrusted: Set<UInt64>) throws -> SpoolState {
         var state = SpoolState()
         let names = try SpoolDirectory.list(directory)
         if !readOnly {
             for name in names where name.hasSuffix(".tmp") { unlink(directory + "/" + name) }
         }
+        let sidecars = Set(names.compactMap(SegmentSummary.segmentID(fromFileName:)))
         let ledger = loadMetadata(AckLedger.fileName, into: &state, decode: AckLedger.decode)
         let snapshot = loadMetadata(StateSnapshot.fileName, into: &state, decode: StateSnapshot.decode)
         state.metadataFileBytes = SpoolDirectory.fileSize(directory + "/" + AckLedger.fileName)
@@ -48,8 +68,23 @@ struct SpoolRecovery {
         }
         let live = ids.filter { $0 > state.snapshotCoveredThrough }
         var replay = Replay(expected: snapshot?.nextSequence)
+        if !readOnly {
+            // A sidecar of a deleted segment, or of the active one (which will grow), is never trusted: remove it.
+            for id in sidecars where !live.dropLast().contains(id) {
+                unlink(directory + "/" + SegmentSummary.fileName(segmentID: id))
+            }
+        }
         for (position, id) in live.enumerated() {
-            try recoverSegment(id: id, isLast: position == live.count - 1, state: &state, replay: &replay, now: now)
+            let isLast = position == live.count - 1
+            let trusted = !isLast && sidecars.contains(id) && !distrusted.contains(id)
+            try recoverSegment(id: id, isLast: isLast, useSidecar: trusted, state: &state, replay: &replay, now: now)
+        }
+        do {
+            try verifyTrustedCursors(replay.trustedCursors)
+        } catch var distrust as DistrustedSegment {
+            distrust.truncatedBytes = readOnly ? 0 : state.truncatedBytes
+            distrust.quarantinedSegments = readOnly ? 0 : state.quarantinedSegments
+            throw distrust
         }
         state.nextSequence = max(1, snapshot?.nextSequence ?? 1, ledger?.nextSequence ?? 1,
                                  replay.expected ?? 1)
@@ -74,7 +109,7 @@ struct SpoolRecovery {
     }
 
     /// Scan position carried across segments.
-    private struct Replay {
+    struct Replay {
         /// Next data sequence expected; nil until the first segment header or the snapshot sets it.
         var expected: UInt64?
         var lastIntactData: UInt64 = 0
@@ -87,9 +122,13 @@ struct SpoolRecovery {
         var committed: (expected: UInt64?, lastIntactData: UInt64, highestDamaged: UInt64) = (nil, 0, 0)
         /// Offset of the first record of the pending batch in the current segment.
         var pendingStart: UInt64?
+        /// End offset of the last record seen in the current segment.
+        var pendingEnd: UInt64 = 0
+        /// Sources whose current cursor came from a sidecar summary, with the batch to verify.
+        var trustedCursors: [String: (segment: Segment, batch: Range<UInt64>)] = [:]
     }
 
-    private struct PendingBatch {
+    struct PendingBatch {
         var lastSequence: UInt64?
         var index: [SegmentIndexEntry] = []
         var losses: [ClosedRange<UInt64>] = []
@@ -100,7 +139,7 @@ struct SpoolRecovery {
     }
 
     /// Applies the pending batch to the segment and state.
-    private func commit(_ replay: inout Replay, segment: Segment, state: inout SpoolState, now: UInt64) {
+    func commit(_ replay: inout Replay, segment: Segment, state: inout SpoolState, now: UInt64) {
         let pending = replay.pending
         if let last = pending.lastSequence { segment.lastSequence = last }
         for entry in pending.index {
@@ -115,6 +154,8 @@ struct SpoolRecovery {
         for cursor in pending.cursors {
             state.cursors[cursor.source] = cursor.value
             segment.cursors[cursor.source] = cursor.value
+            segment.cursorBatches[cursor.source] = (replay.pendingStart ?? replay.pendingEnd)..<replay.pendingEnd
+            replay.trustedCursors[cursor.source] = nil
         }
         for seen in pending.seen {
             var window = state.windows[seen.source] ?? DedupeWindow()
@@ -140,11 +181,16 @@ struct SpoolRecovery {
         }
     }
 
-    private func recoverSegment(id: UInt64, isLast: Bool, state: inout SpoolState, replay: inout Replay,
-                                now: UInt64) throws {
+    func recoverSegment(id: UInt64, isLast: Bool, useSidecar: Bool, state: inout SpoolState, replay: inout Replay,
+                        now: UInt64) throws {
         let path = directory + "/" + SegmentHeader.fileName(id: id)
         let file = try SpoolFile.open(path, flags: isLast && !readOnly ? O_RDWR : O_RDONLY)
         let size = try file.size
+        if useSidecar {
+            if try recoverFromSidecar(id: id, file: file, size: size, state: &state, replay: &replay, now: now) { return }
+            // Missing, corrupt or stale: scan, and let the sealer write a fresh one.
+            if !readOnly { unlink(directory + "/" + SegmentSummary.fileName(segmentID: id)) }
+        }
         var headerBytes = [UInt8](repeating: 0, count: SegmentHeader.size)
         let got = try headerBytes.withUnsafeMutableBytes {
             try file.read(into: $0.baseAddress.unsafelyUnwrapped, count: SegmentHeader.size, at: 0)
@@ -207,7 +253,7 @@ struct SpoolRecovery {
         state.segments.append(segment)
     }
 
-    private func noteLoss(_ lost: ClosedRange<UInt64>, replay: inout Replay) {
+    func noteLoss(_ lost: ClosedRange<UInt64>, replay: inout Replay) {
         replay.pending.losses.append(lost)
         replay.highestDamaged = max(replay.highestDamaged, lost.upperBound)
     }
@@ -215,6 +261,7 @@ struct SpoolRecovery {
     private func apply(_ record: RecordHeader, payload: UnsafeRawBufferPointer, offset: UInt64, segment: Segment,
                        state: inout SpoolState, replay: inout Replay, now: UInt64) throws {
         if replay.pendingStart == nil { replay.pendingStart = offset }
+        replay.pendingEnd = offset + UInt64(record.frameSize)
         switch record.kind {
         case .data:
             let expected = replay.expected ?? record.sequence

@@ -79,7 +79,7 @@ struct SpoolState {
     var spaceWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     var dataWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
 
-    var dataBytes: UInt64 { segments.reduce(0) { $0 + $1.size } }
+    var dataBytes: UInt64 { segments.reduce(0) { $0 + $1.size + $1.sidecarBytes } }
     var lastSequence: UInt64 { nextSequence - 1 }
     var minWatermark: UInt64 { sinks.values.map(\.watermark).min() ?? lastSequence }
 

@@ -40,6 +40,10 @@ public struct SpoolInspection: Sendable, CustomStringConvertible {
         public var lastSequence: UInt64
         public var bytes: UInt64
         public var corruptRanges: Int
+        /// Recovered from its `.idx` sidecar summary (records not yet verified by a scan; reads still check CRCs).
+        public var fromSidecar: Bool
+        /// Bytes of its `.idx` sidecar (also counted in `usedBytes`), 0 if none.
+        public var sidecarBytes: UInt64
         /// Sinks whose watermark is past this segment's last record.
         public var acknowledgedBy: [String]
     }
@@ -69,7 +73,8 @@ public struct SpoolInspection: Sendable, CustomStringConvertible {
         segments = state.segments.map { segment in
             SegmentInfo(id: segment.id, path: segment.path, firstSequence: segment.firstSequence,
                         lastSequence: segment.lastSequence, bytes: segment.size,
-                        corruptRanges: segment.corruptRanges.count,
+                        corruptRanges: segment.corruptRanges.count, fromSidecar: segment.needsVerification,
+                        sidecarBytes: segment.sidecarBytes,
                         acknowledgedBy: state.sinks.filter { $0.value.watermark >= segment.lastSequence }.keys.sorted())
         }
         sinks = state.sinks.sorted { $0.key < $1.key }.map { name, sink in
@@ -92,7 +97,9 @@ public struct SpoolInspection: Sendable, CustomStringConvertible {
         for segment in segments {
             let acked = segment.acknowledgedBy.isEmpty ? "-" : segment.acknowledgedBy.joined(separator: ",")
             lines.append("segment \(segment.id) sequences \(segment.firstSequence)...\(segment.lastSequence) "
-                + "bytes \(segment.bytes) corrupt-ranges \(segment.corruptRanges) acknowledged-by \(acked)")
+                + "bytes \(segment.bytes) corrupt-ranges \(segment.corruptRanges) acknowledged-by \(acked) "
+                + "sidecar \(segment.sidecarBytes > 0 ? "\(segment.sidecarBytes) bytes" : "none")"
+                + (segment.fromSidecar ? " (recovered from sidecar)" : ""))
         }
         for sink in sinks {
             lines.append("sink \(sink.name) watermark \(sink.watermark) (persisted \(sink.persistedWatermark)) "

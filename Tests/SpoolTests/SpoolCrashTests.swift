@@ -59,6 +59,9 @@ import Testing
         var kills = 0
         var restartsWithData = 0
         var tornTails = 0
+        // Restarts that recovered sealed segments from `.idx` sidecars, which the child writes in the background
+        // after each seal: kills also land between a segment's last fsync and its sidecar's rename.
+        var restartsWithSidecars = 0
         while kills < 200 || (kills < 400 && Date().timeIntervalSince(started) < 20) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
@@ -77,7 +80,8 @@ import Testing
             kills += 1
             let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             commits.absorb(text)
-            let (hadData, truncated) = try verify(directory.spool, commits: commits)
+            let (hadData, truncated, sidecars) = try verify(directory.spool, commits: commits)
+            if sidecars { restartsWithSidecars += 1 }
             if hadData { restartsWithData += 1 }
             if truncated { tornTails += 1 }
             #expect(Date().timeIntervalSince(started) < 120, "crash loop is too slow")
@@ -85,8 +89,9 @@ import Testing
         #expect(kills >= 200)
         #expect(commits.lines > 100, "the child committed too little to test anything (\(commits.lines) lines)")
         #expect(restartsWithData > 50)
+        #expect(restartsWithSidecars > 0)
         print("crash test: \(kills) SIGKILLs, \(commits.lines) committed batches, \(restartsWithData) restarts with "
-            + "undelivered records checked, \(tornTails) torn tails truncated, \(Date().timeIntervalSince(started)) s")
+            + "undelivered records checked, \(tornTails) torn tails truncated, \(restartsWithSidecars) restarts used sidecars, \(Date().timeIntervalSince(started)) s")
     }
 
     @Test func secondProcessIsRefusedByTheDirectoryLock() async throws {
@@ -120,7 +125,7 @@ import Testing
 
     /// Opens the spool as the restarted process would and checks every committed record and the cursor.
     /// Returns whether unacknowledged records were there to check and whether a torn tail was cut off.
-    private func verify(_ directory: String, commits: Commits) throws -> (hadData: Bool, truncated: Bool) {
+    private func verify(_ directory: String, commits: Commits) throws -> (hadData: Bool, truncated: Bool, sidecars: Bool) {
         let spool = try Spool(configuration: Spool.Configuration(directory: directory, maxBytes: 256 << 20,
                                                                  segmentBytes: 1 << 20, maxRecordBytes: 64 << 10,
                                                                  sinks: ["a"]))
@@ -135,23 +140,25 @@ import Testing
         // Records are numbered from 0 and record n has sequence n + 1, so the cursor must equal the last sequence:
         // it points exactly at the end of intact data.
         #expect(UInt64(cursor) == stats.lastSequence, "cursor \(cursor) vs last sequence \(stats.lastSequence)")
-        let watermark = spool.inspect().sinks[0].watermark
+        let inspection = spool.inspect()
+        let fromSidecars = inspection.segments.contains { $0.fromSidecar }
+        let watermark = inspection.sinks[0].watermark
         let entries = try drain(spool, sink: "a", maxRecords: 500)
         var expected = watermark + 1
         for entry in entries {
             guard entry.sequence == expected else {
                 Issue.record("sequence \(entry.sequence) where \(expected) was expected (watermark \(watermark))")
-                return (false, false)
+                return (false, false, false)
             }
             let number = Int(entry.sequence - 1)
             if Array(entry.payload) != Self.payload(number) {
                 Issue.record("payload of sequence \(entry.sequence) is not record \(number)")
-                return (false, false)
+                return (false, false, false)
             }
             expected += 1
         }
         #expect(expected - 1 == stats.lastSequence, "records end at \(expected - 1), spool at \(stats.lastSequence)")
-        return (!entries.isEmpty, stats.truncatedBytes > 0)
+        return (!entries.isEmpty, stats.truncatedBytes > 0, fromSidecars)
     }
 
     /// Same bytes as `TorturePayload.bytes` in the spool-torture target.

@@ -112,11 +112,14 @@ import Testing
                 spool.close()
                 model.restart()  // what was durable at close
                 if Int.random(in: 0..<3, using: &random) == 0, let victim = corruptibleRecord(model, &random) {
-                    try corrupt(sequence: victim, in: directory.spool)
+                    // Bit rot in a sealed segment with an `.idx` sidecar is only found when read (see
+                    // SpoolSidecarTests); removing the sidecar keeps this model's detection at restart.
+                    try corrupt(sequence: victim, in: directory.spool, removingSidecar: true)
                     model.lost.insert(victim)
                 }
                 spool = try Spool(configuration: config)
             }
+            await spool.waitForSidecars()  // written in the background; the byte accounting is checked below
             if ProcessInfo.processInfo.environment["SPOOL_MODEL_TRACE"] == "\(seed)" { trace(step, spool, model) }
             try check(spool, model, context: context)
         }
@@ -141,12 +144,13 @@ import Testing
         return candidates.randomElement(using: &random)
     }
 
-    private func corrupt(sequence: UInt64, in directory: String) throws {
+    private func corrupt(sequence: UInt64, in directory: String, removingSidecar: Bool) throws {
         for path in segmentFiles(directory) {
             var bytes = fileBytes(path)
             guard let frame = frameOffsets(bytes).first(where: { $0.kind & 0x7F == 1 && $0.sequence == sequence }) else { continue }
             bytes[frame.offset + frame.size / 2 + 1] ^= 0x5A  // somewhere in the frame: header or payload
             writeBytes(bytes, to: path)
+            if removingSidecar { unlink(String(path.dropLast(4)) + ".idx") }
             return
         }
         Issue.record("sequence \(sequence) not found on disk")
