@@ -29,8 +29,21 @@ let package = Package(
         .target(name: "Connectors", dependencies: ["RelayCore"]),
         // Stage 2: vendor event -> normalized record, one file per vendor.
         .target(name: "Normalizers", dependencies: ["RelayCore"]),
+        // librdkafka (Debian librdkafka-dev) for the Kafka sink; its mock cluster serves the tests.
+        .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka"),
         // Stage 5: where records go.
-        .target(name: "Sinks", dependencies: ["RelayCore"]),
+        .target(
+            name: "Sinks",
+            dependencies: ["RelayCore", "CRdKafka", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Test peer: an N-broker librdkafka mock cluster as a process, fault commands on stdin.
+        .executableTarget(name: "kafka-mock-cluster", path: "Sources/kafka-mock-cluster", linkerSettings: [.linkedLibrary("rdkafka")]),
+        // Benchmark: record log -> Kafka sink -> mock cluster, next to a plain librdkafka producer loop.
+        .executableTarget(
+            name: "kafka-sink-bench",
+            dependencies: ["Relay", "RelayCore", "Sinks", "CRdKafka", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/kafka-sink-bench"
+        ),
         // Wiring: config -> components, the pipeline that moves batches between them.
         .target(
             name: "Relay",
@@ -52,5 +65,6 @@ let package = Package(
         .testTarget(name: "NormalizersTests", dependencies: ["Normalizers", "RelayCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayCore", "Connectors", "Normalizers", "Sinks"]),
         .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "KafkaTests", dependencies: ["Sinks", "Relay", "RelayCore", "Connectors", "CRdKafka"]),
     ]
 )
