@@ -44,6 +44,8 @@ final class DeliveryReports: Sendable {
     /// Stops the poll thread and waits for it to exit.
     func stop() {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        // Wake a poll that is waiting for events, so stopping does not wait out its timeout.
+        if let producer = current { rd_kafka_queue_yield(producer.queue) }
         stopped.wait()
     }
 

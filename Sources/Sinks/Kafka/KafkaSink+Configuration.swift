@@ -48,7 +48,8 @@ extension KafkaSink {
             flushTimeout = section.duration("flushTimeout", default: .seconds(30))
             if flushTimeout <= .zero { section.report("flushTimeout", "must be positive") }
             properties = section.stringMap("librdkafka")
-            if let written = section.section("librdkafka") {
+            // (An empty or malformed map has already been reported by stringMap.)
+            if !properties.isEmpty, let written = section.section("librdkafka") {
                 validate(written)
             }
         }
