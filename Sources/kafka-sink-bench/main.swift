@@ -72,14 +72,22 @@ enum BenchRecords {
         record.serviceName = "Okta"
         let user = "user\(index % 5000)@example.com"
         let event = #"{"uuid":"\#(record.eventID)","eventType":"\#(record.eventName)","actor":{"alternateId":"\#(user)"},"client":{"ipAddress":"\#(record.src.ip)","userAgent":"Mozilla/5.0 \#(hex(12))"},"debugContext":{"requestId":"\#(hex(24))","dtHash":"\#(hex(64))"},"displayMessage":"#
-        let json = RecordEncoder.encode(record).count
-        let padding = max(0, 1024 - json - event.utf8.count - 4)
+        // rawLog is escaped inside the record JSON, so size the padding against the encoded result.
+        record.rawLog = Array((event + "\"\"}").utf8)
+        let padding = max(0, 1024 - RecordEncoder.encode(record).count)
         record.rawLog = Array((event + "\"" + hex(padding) + "\"}").utf8)
         return RecordEnvelope.make(record)
     }
 }
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// CPU seconds (user + system, every thread) this process has used so far.
+func cpu() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
 
 func makeSink(_ options: Options) throws -> KafkaSink {
     var logger = Logger(label: "kafka-sink-bench")
@@ -90,8 +98,8 @@ func makeSink(_ options: Options) throws -> KafkaSink {
     return try KafkaSink(configuration: configuration, deadLetterDirectory: NSTemporaryDirectory() + "/kafka-bench-dead-letter", logger: logger)
 }
 
-func report(_ mode: String, _ records: Int, bytes: Int, seconds: Double) {
-    print("\(mode) \(records) records \(bytes / max(1, records)) B avg in \(String(format: "%.2f", seconds)) s = \(Int(Double(records) / seconds)) records/s")
+func report(_ mode: String, _ records: Int, bytes: Int, seconds: Double, cpu: Double) {
+    print("\(mode) \(records) records \(bytes / max(1, records)) B avg in \(String(format: "%.2f", seconds)) s, cpu \(String(format: "%.2f", cpu)) s = \(Int(Double(records) / seconds)) records/s")
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
@@ -123,7 +131,7 @@ case "sink":
     let batches = stride(from: 0, to: envelopes.count, by: 2000).map { start in
         (start..<min(envelopes.count, start + 2000)).map { LogEntry(sequence: UInt64($0 + 1), envelope: envelopes[$0]) }
     }
-    let started = now()
+    let started = now(), startedCPU = cpu()
     let sink = try makeSink(options)
     let acknowledged = try await withThrowingTaskGroup(of: Int.self) { group in
         var next = 0, total = 0
@@ -142,10 +150,10 @@ case "sink":
         }
         return total
     }
-    let elapsed = now() - started
+    let elapsed = now() - started, usedCPU = cpu() - startedCPU
     try await sink.close()
     guard acknowledged == options.records else { fatalError("only \(acknowledged) of \(options.records) acknowledged") }
-    report("sink", acknowledged, bytes: bytes, seconds: elapsed)
+    report("sink", acknowledged, bytes: bytes, seconds: elapsed, cpu: usedCPU)
 
 case "pipeline":
     let log = MemoryRecordLog(capacityBytes: Int.max, sinks: ["bench"])
@@ -157,13 +165,13 @@ case "pipeline":
     }
     var logger = Logger(label: "kafka-sink-bench")
     logger.logLevel = .warning
-    let started = now()
+    let started = now(), startedCPU = cpu()
     let sink = try makeSink(options)
     let pipeline = Pipeline(sources: [], sinks: [sink], log: log, logger: logger)
     let summary = try await pipeline.run(once: true)
-    let elapsed = now() - started
+    let elapsed = now() - started, usedCPU = cpu() - startedCPU
     guard summary.deliveredRecords == options.records else { fatalError("only \(summary.deliveredRecords) of \(options.records) delivered") }
-    report("pipeline", summary.deliveredRecords, bytes: bytes, seconds: elapsed)
+    report("pipeline", summary.deliveredRecords, bytes: bytes, seconds: elapsed, cpu: usedCPU)
 
 default:
     FileHandle.standardError.write(Data("usage: kafka-sink-bench generate|sink|pipeline [options] (see the header of main.swift)\n".utf8))
