@@ -11,10 +11,11 @@ import RelayCore
 /// test). Serialized: each test drives a cluster hard, and the machine has two cores.
 @Suite(.serialized) struct KafkaSinkTests {
     func makeSink(_ cluster: MockCluster, name: String = "kafka", topic: String = "audit.{sourceType}",
-                  properties: [(key: String, value: Secret)] = [], directory: String) throws -> KafkaSink {
+                  properties: [(key: String, value: Secret)] = [], flushTimeout: Duration = .seconds(10),
+                  directory: String) throws -> KafkaSink {
         let template = try TopicTemplate.parse(topic).get()
         let configuration = KafkaSink.Configuration(name: name, brokers: cluster.bootstrap, topic: template, compression: "lz4",
-                                                    properties: properties, flushTimeout: .seconds(10))
+                                                    properties: properties, flushTimeout: flushTimeout)
         return try KafkaSink(configuration: configuration, deadLetterDirectory: "\(directory)/dead-letter", logger: .quiet)
     }
 
@@ -47,5 +48,37 @@ import RelayCore
             #expect(message.headers == ["sourceType": view.sourceType, "sourceID": view.sourceID, "eventID": view.eventID, "id": view.id])
             #expect(message.value == String(decoding: envelope[view.jsonRange], as: UTF8.self))
         }
+    }
+
+    @Test func aFullProducerQueueIsWaitedOutNotDropped() async throws {
+        let cluster = try MockCluster(topics: ["audit.okta": 4])
+        let directory = try KafkaTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // librdkafka's local queue holds 50 messages: most produce calls first get QUEUE_FULL.
+        let sink = try makeSink(cluster, properties: [("queue.buffering.max.messages", Secret("50"))], directory: directory)
+        let envelopes = RecordFactory.envelopes(count: 3000)
+        #expect(try await sink.deliver(entries(envelopes)) == Array(1...3000))
+        try await sink.close()
+        let messages = try KafkaReader.readAll(bootstrap: cluster.bootstrap, topicPrefix: "audit.")
+        #expect(messages.compactMap(\.key).sorted() == envelopes.map(RecordFactory.id).sorted())
+    }
+
+    @Test func shutdownWhileBrokersAreDownAcknowledgesNothingAndReturnsWithinTheFlushTimeout() async throws {
+        let cluster = try MockCluster(topics: ["audit.okta": 4])
+        let directory = try KafkaTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let sink = try makeSink(cluster, flushTimeout: .seconds(2), directory: directory)
+        #expect(try await sink.deliver(entries(RecordFactory.envelopes(count: 10))) == Array(1...10))
+        try cluster.command("down -1")
+        let batch = entries(RecordFactory.envelopes(count: 100, startingAt: 10), firstSequence: 11)
+        let delivery = Task { try await sink.deliver(batch) }
+        try await Task.sleep(for: .seconds(1))
+        // SIGTERM: the pipeline cancels its deliveries, then closes the sink.
+        delivery.cancel()
+        let started = ContinuousClock.now
+        #expect(try await delivery.value == [])
+        try await sink.close()
+        #expect(ContinuousClock.now - started < .seconds(7), "close waits at most flushTimeout (2 s) plus teardown")
+        await #expect(throws: SinkError.self) { try await sink.deliver(batch) }
     }
 }
