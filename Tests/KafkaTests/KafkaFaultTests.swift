@@ -77,8 +77,8 @@ import RelayCore
     }
 
     @Test func requestErrorsAndAFatalIdempotenceErrorLoseNothing() async throws {
-        // Requests time out on the client after 1 s (librdkafka's default is 30 s).
-        let stream = try startStream(total: 20_000, perPage: 200, pause: .milliseconds(5), properties: [("request.timeout.ms", Secret("1000"))])
+        // Requests time out on the client after 1 s (socket.timeout.ms; librdkafka's default is 60 s).
+        let stream = try startStream(total: 20_000, perPage: 200, pause: .milliseconds(5), properties: [("socket.timeout.ms", Secret("1000"))])
         defer { try? FileManager.default.removeItem(atPath: stream.directory) }
         try await waitUntil("1000 records are acknowledged") { stream.counting.count >= 1000 }
         // ApiKey 0 is Produce. 7 REQUEST_TIMED_OUT, 6 NOT_LEADER_FOR_PARTITION, -195 a dropped connection.
@@ -97,8 +97,11 @@ import RelayCore
         #expect(stream.kafka.producerRestarts >= 1)
         #expect(summary.deliveredRecords == stream.total)
         let duplicates = try expectEveryRecord(stream)
-        // Only what the dead producer had in flight can have been sent twice.
-        #expect(duplicates <= 8 * 500, "\(duplicates) duplicates")
+        // Duplicates come from requests that timed out but were written (POSSIBLY_PERSISTED, retried
+        // by librdkafka) and from what the dead producer had in flight. A real broker drops the
+        // retried batches by producer sequence; librdkafka 2.0.2's mock does that only for
+        // transactional producers, so they show up here (~600 of 20,000 in practice).
+        #expect(duplicates <= 5000, "\(duplicates) duplicates")
         print("request errors: \(stream.kafka.producerRestarts) producer replaced, \(duplicates) duplicates of \(stream.total) records")
     }
 

@@ -96,9 +96,10 @@ struct PacedSource: AuditSource {
 }
 
 extension Logger {
+    /// Errors only; `KAFKA_TEST_LOG=warning` (or debug, …) shows more while debugging a test.
     static let quiet: Logger = {
         var logger = Logger(label: "kafka-test")
-        logger.logLevel = .error
+        logger.logLevel = ProcessInfo.processInfo.environment["KAFKA_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
         return logger
     }()
 }
