@@ -71,7 +71,7 @@ enum BenchRecords {
         record.actor = ["id": "00u\(hex(17))", "email": "user\(index % 5000)@example.com", "type": "User"]
         record.serviceName = "Okta"
         let user = "user\(index % 5000)@example.com"
-        let event = #"{"uuid":"\#(record.eventID)","eventType":"\#(record.eventName)","actor":{"alternateId":"\#(user)"},"client":{"ipAddress":"\#(record.src.ip)","userAgent":"Mozilla/5.0 \#(hex(12))"},"debugContext":{"requestId":"\#(hex(24))","dtHash":"\#(hex(64))"},"displayMessage":"#
+        let event = #"{"uuid":"\#(record.eventID)","eventType":"\#(record.eventName)","actor":{"alternateId":"\#(user)"},"client":{"ipAddress":"\#(record.src.ip)"},"displayMessage":"#
         // rawLog is escaped inside the record JSON, so size the padding against the encoded result.
         record.rawLog = Array((event + "\"\"}").utf8)
         let padding = max(0, 1024 - RecordEncoder.encode(record).count)
@@ -105,10 +105,9 @@ func report(_ mode: String, _ records: Int, bytes: Int, seconds: Double, cpu: Do
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 switch options.mode {
 case "generate":
-    guard let output = FileHandle(forWritingAtPath: options.out) ?? {
-        _ = FileManager.default.createFile(atPath: options.out, contents: nil)
-        return FileHandle(forWritingAtPath: options.out)
-    }() else { fatalError("cannot write \(options.out)") }
+    // createFile replaces an existing file, so a shorter run never leaves old lines behind.
+    guard FileManager.default.createFile(atPath: options.out, contents: nil),
+          let output = FileHandle(forWritingAtPath: options.out) else { fatalError("cannot write \(options.out)") }
     var buffer: [UInt8] = []
     for index in 0..<options.records {
         let envelope = BenchRecords.envelope(index)
