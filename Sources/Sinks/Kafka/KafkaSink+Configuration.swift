@@ -118,6 +118,12 @@ extension KafkaSink {
                     }
                     continue
                 }
+                // librdkafka itself refuses this combination, but only when the producer starts.
+                if property == "max.in.flight" || property == "max.in.flight.requests.per.connection",
+                   let number = Int(value.reveal()), number > 5 {
+                    written.report(property, "must be at most 5: librdkafka's idempotent producer keeps order only up to 5 requests in flight")
+                    continue
+                }
                 if let problem = KafkaProperties.set(conf, property, value) {
                     let shown = KafkaProperties.isSensitive(property) ? "<redacted>" : written.quoted(property)
                     written.report(property, problem.redacting(value.reveal(), as: shown))
