@@ -42,6 +42,9 @@ import Testing
         #expect(await tracker.wait(batch: new).outcomes == [.failed, .failed])
         // Reports arriving after a batch gave up match nothing.
         #expect(apply(tracker, [(10, .persisted)]) == 1)
+        // A batch registered on a producer that already failed fails at once instead of waiting forever.
+        let late = tracker.register([20, 21], generation: 1)
+        #expect(await tracker.wait(batch: late).outcomes == [.failed, .failed])
     }
 
     @Test func batchesAreSortedAndDeduplicatedBeforeTracking() {

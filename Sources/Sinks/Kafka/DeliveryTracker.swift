@@ -53,6 +53,8 @@ final class DeliveryTracker: Sendable {
         var finished: [Int: Batch] = [:]
         var nextID = 0
         var lastHit: Batch?
+        /// Generations already failed: a batch registered on one of them fails at once.
+        var deadGenerations: Set<Int> = []
     }
 
     /// The outcome of a finished batch, index-aligned with its sorted sequences.
@@ -64,14 +66,22 @@ final class DeliveryTracker: Sendable {
     private let state = Mutex(State())
 
     /// Starts tracking a batch; `sequences` must be sorted and unique among batches in flight.
+    /// On a producer generation that already failed, the batch fails at once.
     func register(_ sequences: [UInt64], generation: Int) -> Int {
         state.withLock { state in
             let id = state.nextID
             state.nextID += 1
-            state.batches.append(Batch(id: id, generation: generation, sequences: sequences))
+            let batch = Batch(id: id, generation: generation, sequences: sequences)
+            state.batches.append(batch)
+            if state.deadGenerations.contains(generation) {
+                _ = Self.finishPending(batch, error: DeliveryTracker.producerFailed, in: &state)
+            }
             return id
         }
     }
+
+    /// The error recorded for messages of a producer that failed (librdkafka's `__FATAL`).
+    static let producerFailed: Int32 = -150
 
     /// Records an outcome known without a delivery report (a produce call failed).
     func complete(batch id: Int, index: Int, outcome: DeliveryOutcome, error: Int32) {
@@ -105,6 +115,7 @@ final class DeliveryTracker: Sendable {
     /// Fails every pending message of batches produced on `generation` (a producer that died).
     func failGeneration(_ generation: Int, error: Int32) {
         let resumes = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.deadGenerations.insert(generation)
             var resumes: [CheckedContinuation<Void, Never>] = []
             for batch in state.batches where batch.generation == generation {
                 if let resume = Self.finishPending(batch, error: error, in: &state) { resumes.append(resume) }

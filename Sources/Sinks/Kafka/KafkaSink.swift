@@ -84,10 +84,10 @@ public final class KafkaSink: RecordSink {
             if Task.isCancelled { break }
             index += 1
         }
-        // Whatever was not produced (a producer that died, a cancelled task) fails now rather than
-        // waiting for reports that will never come.
-        if producer.isFailed || index < entries.count {
-            tracker.abandon(batch: batch, error: RD_KAFKA_RESP_ERR__FATAL.rawValue)
+        // A cancelled task stops waiting for reports now. (A producer that died fails its batches
+        // itself, after serving its last reports, so records it did persist still count.)
+        if index < entries.count && !producer.isFailed {
+            tracker.abandon(batch: batch, error: RD_KAFKA_RESP_ERR__PURGE_QUEUE.rawValue)
         }
         let result = await withTaskCancellationHandler {
             await tracker.wait(batch: batch)
