@@ -38,7 +38,7 @@ let package = Package(
         ),
         // Test peer: an N-broker librdkafka mock cluster as a process, fault commands on stdin.
         .executableTarget(name: "kafka-mock-cluster", path: "Sources/kafka-mock-cluster", linkerSettings: [.linkedLibrary("rdkafka")]),
-        // Benchmark: record log -> Kafka sink -> mock cluster, next to a plain librdkafka producer loop.
+        // Benchmark: record log -> Kafka sink -> mock cluster (scripts/bench-kafka.sh runs it next to kcat).
         .executableTarget(
             name: "kafka-sink-bench",
             dependencies: ["Relay", "RelayCore", "Sinks", "CRdKafka", .product(name: "Logging", package: "swift-log")],
