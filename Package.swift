@@ -44,8 +44,21 @@ let package = Package(
         .target(name: "CCRC32C"),
         .target(name: "Spool", dependencies: ["CCRC32C"]),
         .executableTarget(name: "spool-torture", dependencies: ["Spool"]),
+        // librdkafka (Debian librdkafka-dev) for the Kafka sink; its mock cluster serves the tests.
+        .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka"),
         // Stage 5: where records go.
-        .target(name: "Sinks", dependencies: ["RelayCore"]),
+        .target(
+            name: "Sinks",
+            dependencies: ["RelayCore", "CRdKafka", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Test peer: an N-broker librdkafka mock cluster as a process, fault commands on stdin.
+        .executableTarget(name: "kafka-mock-cluster", path: "Sources/kafka-mock-cluster", linkerSettings: [.linkedLibrary("rdkafka")]),
+        // Benchmark: record log -> Kafka sink -> mock cluster (scripts/bench-kafka.sh runs it next to kcat).
+        .executableTarget(
+            name: "kafka-sink-bench",
+            dependencies: ["Relay", "RelayCore", "Sinks", "CRdKafka", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/kafka-sink-bench"
+        ),
         // Wiring: config -> components, the pipeline that moves batches between them.
         .target(
             name: "Relay",
@@ -93,5 +106,6 @@ let package = Package(
         .testTarget(name: "SpoolTests", dependencies: ["Spool"]),
         .testTarget(name: "GeoIPTests", dependencies: ["GeoIP"]),
         .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment", "GeoIP", "RelayCore"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Sinks", "Relay", "RelayCore", "Connectors", "CRdKafka"]),
     ]
 )

@@ -2,6 +2,7 @@ import Connectors
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
 import RelayCore
 import Sinks
 
@@ -15,6 +16,24 @@ public protocol SourceDefinition: Sendable {
 public protocol SinkDefinition: Sendable {
     var name: String { get }
     func makeSink() throws -> any RecordSink
+    /// Builds the sink for a run; sinks that need the run's context (the spool directory for
+    /// dead letters, the logger) implement this, the others keep the default.
+    func makeSink(context: SinkContext) throws -> any RecordSink
+}
+
+extension SinkDefinition {
+    public func makeSink(context: SinkContext) throws -> any RecordSink { try makeSink() }
+}
+
+/// What a sink may need from the run it is part of.
+public struct SinkContext: Sendable {
+    public var spoolDirectory: String
+    public var logger: Logger
+
+    public init(spoolDirectory: String, logger: Logger) {
+        self.spoolDirectory = spoolDirectory
+        self.logger = logger
+    }
 }
 
 /// The whole config file, validated. Built by `RelayConfiguration.parse`, which reports every
@@ -152,6 +171,7 @@ public enum ComponentCatalog {
     public static let sinks: [String: @Sendable (ConfigSection, String) -> any SinkDefinition] = [
         "stdout": { section, name in StdoutSinkDefinition(name: name) },
         "file": { section, name in FileSink.Configuration(section, name: name) },
+        "kafka": { section, name in KafkaSink.Configuration(section, name: name) },
     ]
 }
 
@@ -166,4 +186,14 @@ struct StdoutSinkDefinition: SinkDefinition {
 
 extension FileSink.Configuration: SinkDefinition {
     public func makeSink() throws -> any RecordSink { try FileSink(configuration: self) }
+}
+
+extension KafkaSink.Configuration: SinkDefinition {
+    public func makeSink() throws -> any RecordSink {
+        throw SinkError("kafka sink \(name) needs the run's spool directory for its dead-letter file")
+    }
+
+    public func makeSink(context: SinkContext) throws -> any RecordSink {
+        try KafkaSink(configuration: self, deadLetterDirectory: "\(context.spoolDirectory)/dead-letter", logger: context.logger)
+    }
 }

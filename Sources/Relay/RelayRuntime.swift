@@ -13,7 +13,8 @@ public enum RelayRuntime {
                 identity: SourceIdentity(workspaceID: configuration.workspaceID, sourceID: source.definition.id, sourceTTL: source.sourceTTL)
             )
         }
-        let sinks = try configuration.sinks.map { try $0.makeSink() }
+        let context = SinkContext(spoolDirectory: configuration.spool.directory, logger: logger)
+        let sinks = try configuration.sinks.map { try $0.makeSink(context: context) }
         let geoIP = try makeGeoIPEnricher(configuration)
         let spool = try Spool(configuration: spoolConfiguration(configuration))
         return Pipeline(sources: sources, sinks: sinks, log: SpoolRecordLog(spool: spool), enrichers: geoIP.map { [$0] } ?? [], logger: logger)
