@@ -29,8 +29,10 @@ let package = Package(
         .target(name: "Connectors", dependencies: ["RelayCore"]),
         // Stage 2: vendor event -> normalized record, one file per vendor.
         .target(name: "Normalizers", dependencies: ["RelayCore"]),
+        // OpenSSL (libssl-dev) for the syslog sink's TLS transport.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // Stage 5: where records go.
-        .target(name: "Sinks", dependencies: ["RelayCore"]),
+        .target(name: "Sinks", dependencies: ["RelayCore", "COpenSSL"]),
         // Wiring: config -> components, the pipeline that moves batches between them.
         .target(
             name: "Relay",
@@ -52,5 +54,6 @@ let package = Package(
         .testTarget(name: "NormalizersTests", dependencies: ["Normalizers", "RelayCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayCore", "Connectors", "Normalizers", "Sinks"]),
         .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "SyslogTests", dependencies: ["Sinks", "RelayCore", "Normalizers", "Connectors"]),
     ]
 )

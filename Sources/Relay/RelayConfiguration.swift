@@ -120,6 +120,7 @@ public enum ComponentCatalog {
     public static let sinks: [String: @Sendable (ConfigSection, String) -> any SinkDefinition] = [
         "stdout": { section, name in StdoutSinkDefinition(name: name) },
         "file": { section, name in FileSink.Configuration(section, name: name) },
+        "syslog": { section, name in SyslogSink.Configuration(section, name: name) },
     ]
 }
 
@@ -134,4 +135,8 @@ struct StdoutSinkDefinition: SinkDefinition {
 
 extension FileSink.Configuration: SinkDefinition {
     public func makeSink() throws -> any RecordSink { try FileSink(configuration: self) }
+}
+
+extension SyslogSink.Configuration: SinkDefinition {
+    public func makeSink() throws -> any RecordSink { try SyslogSink(configuration: self) }
 }
