@@ -54,6 +54,9 @@ let package = Package(
         .testTarget(name: "NormalizersTests", dependencies: ["Normalizers", "RelayCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayCore", "Connectors", "Normalizers", "Sinks"]),
         .testTarget(name: "CLITests", dependencies: []),
-        .testTarget(name: "SyslogTests", dependencies: ["Sinks", "RelayCore", "Normalizers", "Connectors"]),
+        .testTarget(
+            name: "SyslogTests",
+            dependencies: ["Sinks", "RelayCore", "Normalizers", "Connectors", "Relay", .product(name: "Logging", package: "swift-log")]
+        ),
     ]
 )

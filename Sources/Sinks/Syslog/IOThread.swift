@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One dedicated OS thread that runs a sink connection's blocking socket, TLS and RELP calls, so
 /// they never occupy a thread of Swift's cooperative pool (two threads on this 2-core machine:
 /// one blocked `write` there would stall every task in the process).
@@ -48,6 +52,13 @@ final class IOThread: @unchecked Sendable {
     }
 
     private func loop() {
+        // OpenSSL writes with write(2), which raises SIGPIPE when the server has reset the
+        // connection; blocked on this thread, the write fails with EPIPE instead of killing the
+        // process. (The plain socket transports pass MSG_NOSIGNAL.)
+        var pipe = sigset_t()
+        sigemptyset(&pipe)
+        sigaddset(&pipe, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipe, nil)
         while true {
             condition.lock()
             while jobs.isEmpty && !stopping { condition.wait() }

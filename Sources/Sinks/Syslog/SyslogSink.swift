@@ -35,6 +35,10 @@ public actor SyslogSink: RecordSink {
         thread = IOThread(name: "syslog-\(configuration.name)")
     }
 
+    deinit {
+        thread.stop()  // a sink dropped without close(): let its thread end
+    }
+
     public func deliver(_ entries: [LogEntry]) async throws -> [UInt64] {
         try await thread.run { [connection] in try connection.deliver(entries) }
     }
