@@ -17,7 +17,7 @@ import Glibc
 /// the server answers each with `TXNR rsp LEN CODE TEXT` and may send `0 serverclose 0`.
 final class RELPTransport: SyslogTransport {
     /// Transactions in flight before waiting for responses (librelp's default window is 128).
-    static let window = 128
+    static let window = 1024
     static let offers = "relp_version=0\nrelp_software=auditrelay\ncommands=syslog"
 
     private let host: String
@@ -65,12 +65,27 @@ final class RELPTransport: SyslogTransport {
 
     func send(_ batch: MessageBatch, confirmed: inout [Int]) throws {
         var pending: [(transaction: Int, index: Int)] = []
+        pending.reserveCapacity(batch.count)
         var head = 0
         var next = 0
         var rejected: String?
+        func handle(_ response: Frame) throws {
+            if response.command == "serverclose" { throw SinkError("RELP server closed the session") }
+            guard response.command == "rsp", head < pending.count, response.transaction == pending[head].transaction else {
+                throw SinkError("RELP protocol error: unexpected \(response.command) for transaction \(response.transaction)")
+            }
+            if response.data.starts(with: Array("200".utf8)) {
+                confirmed.append(pending[head].index)
+            } else if rejected == nil {
+                rejected = String(decoding: response.data.prefix(200), as: UTF8.self)
+            }
+            head += 1
+        }
         do {
             while next < batch.count || head < pending.count {
-                if next < batch.count && pending.count - head <= Self.window / 2 {
+                // A sliding window: top it up after every read, so our data segments also carry
+                // the ACKs the server's (Nagle-delayed) responses wait for.
+                if next < batch.count && pending.count - head < Self.window {
                     output.removeAll(keepingCapacity: true)
                     while next < batch.count && pending.count - head < Self.window {
                         pending.append((appendFrame(command: "syslog", data: batch.message(next)), next))
@@ -79,17 +94,8 @@ final class RELPTransport: SyslogTransport {
                     var written = 0
                     try SocketIO.writeAll(descriptor, output, from: 0, written: &written)
                 }
-                let response = try readFrame()
-                if response.command == "serverclose" { throw SinkError("RELP server closed the session") }
-                guard response.command == "rsp", head < pending.count, response.transaction == pending[head].transaction else {
-                    throw SinkError("RELP protocol error: unexpected \(response.command) for transaction \(response.transaction)")
-                }
-                if response.data.starts(with: Array("200".utf8)) {
-                    confirmed.append(pending[head].index)
-                } else if rejected == nil {
-                    rejected = String(decoding: response.data.prefix(200), as: UTF8.self)
-                }
-                head += 1
+                try handle(try readFrame())
+                while head < pending.count, let buffered = try Self.parseFrame(&input) { try handle(buffered) }
             }
         } catch {
             abort()
@@ -145,6 +151,10 @@ final class RELPTransport: SyslogTransport {
             if let frame = try Self.parseFrame(&input) { return frame }
             let count = try SocketIO.read(descriptor, into: &scratch)
             guard count > 0 else { throw SinkError("RELP server closed the connection") }
+            // Acknowledge responses at once: a delayed ACK (40 ms) would stall the server's next
+            // response behind Nagle's algorithm once our window is drained.
+            var on: Int32 = 1
+            setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_QUICKACK, &on, socklen_t(MemoryLayout<Int32>.size))
             input.append(contentsOf: scratch[0..<count])
         }
     }

@@ -105,7 +105,7 @@ extension SyslogSink {
         }
 
         /// `scheme://host:port`, `scheme://host` (default port) or `scheme://[v6]:port`.
-        static func parseURL(_ url: String) -> (Transport, String, Int)? {
+        public static func parseURL(_ url: String) -> (Transport, String, Int)? {
             guard let schemeEnd = url.range(of: "://"),
                   let transport = Transport(rawValue: url[..<schemeEnd.lowerBound].lowercased()) else { return nil }
             var rest = Substring(url[schemeEnd.upperBound...])
