@@ -60,7 +60,7 @@ enum CLI {
 
 @Suite struct CheckCommandTests {
     @Test func acceptsTheExampleAndTheDemo() throws {
-        for config in ["Config/auditrelay.example.yaml", "Config/demo.yaml"] {
+        for config in ["Config/auditrelay.example.yaml", "Config/demo.yaml", "Config/syslog.example.yaml"] {
             let result = try CLI.run(["check", "--config", config])
             #expect(result.status == 0, "\(config): \(result.stderr)")
             #expect(result.stdout.contains("ok"))

@@ -34,7 +34,8 @@ import RelayCore
 
         let outage = Task.detached {
             // Kill once rsyslog has taken some records, i.e. mid-stream.
-            while server.receivedLines().count < 2000 { try await Task.sleep(for: .milliseconds(5)) }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while server.receivedLines().count < 2000 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
             server.stop()
             try await Task.sleep(for: .milliseconds(500))
             try server.start()
