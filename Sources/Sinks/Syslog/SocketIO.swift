@@ -83,6 +83,26 @@ enum SocketIO {
         }
     }
 
+    /// Waits until the peer's TCP stack has acknowledged every byte we wrote (our send queue,
+    /// `SIOCOUTQ`, is empty), so a record is not acknowledged while it could still die with our
+    /// socket buffer (a partition, a receiver host crash). Bounded by `timeout`.
+    static func waitUntilPeerAcknowledged(_ descriptor: Int32, timeout: Duration) throws {
+        let deadline = ContinuousClock.now + timeout
+        var delay: UInt32 = 50
+        while true {
+            var queued: Int32 = 0
+            guard ioctl(descriptor, UInt(siocOutQ), &queued) == 0 else { throw SinkError("cannot read the send queue: \(SystemError(errno: errno))") }
+            if queued == 0 { return }
+            if peerHasClosed(descriptor) { throw SinkError("the server closed the connection with \(queued) bytes unacknowledged") }
+            guard ContinuousClock.now < deadline else { throw SinkError("the server did not acknowledge \(queued) bytes within \(timeout)") }
+            usleep(delay)
+            delay = min(delay * 2, 10_000)
+        }
+    }
+
+    /// `SIOCOUTQ` (linux/sockios.h, = `TIOCOUTQ`): bytes in the send queue not yet acknowledged.
+    private static let siocOutQ = 0x5411
+
     /// Reads what is available (blocking up to the receive timeout); 0 means the peer closed.
     static func read(_ descriptor: Int32, into buffer: inout [UInt8]) throws -> Int {
         while true {

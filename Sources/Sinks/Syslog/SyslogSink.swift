@@ -8,9 +8,10 @@ import RelayCore
 /// redelivered by the pipeline, after a reconnect):
 /// - RELP: the server answered the message's transaction with 200. Nothing acknowledged is lost
 ///   by the transport.
-/// - TCP, TLS: all of the message's bytes were written to the kernel. If the receiver dies, what
-///   sat in the socket buffers is lost although acknowledged (syslog over TCP has no
-///   application acknowledgement; RFC 5424 §8.5). The README gives the measured window.
+/// - TCP, TLS: all of the batch's bytes were written and the receiver's TCP stack acknowledged
+///   them. If the receiver process dies, what sat unread in its socket buffer is lost although
+///   acknowledged (syslog over TCP has no application acknowledgement; RFC 5424 §8.5). The
+///   README gives the measured window.
 /// - UDP: the datagram was sent. Best effort: loss is silent.
 ///
 /// Blocking I/O runs on one dedicated thread per sink (`IOThread`); a failed connection is

@@ -6,11 +6,11 @@ import Glibc
 
 /// Syslog over plain TCP (RFC 6587), octet-counted or newline-framed.
 ///
-/// A message is confirmed once all its bytes are written to the kernel. That is the most TCP can
-/// tell: bytes in our send buffer or the receiver's socket buffer when the receiver dies are lost
-/// although confirmed (the loss window, measured in the README). Before each batch the sink
-/// checks whether the receiver has already closed the connection and reconnects instead of
-/// writing into it, which keeps that window to what was in flight when the receiver died.
+/// A batch is confirmed once all its bytes are written and the receiver's TCP stack has
+/// acknowledged them (our send queue is empty). That is the most TCP can tell: what sits in the
+/// receiver's socket buffer when the receiver process dies is lost although confirmed (the loss
+/// window, measured in the README). Before each batch the transport checks whether the receiver
+/// has already closed the connection and reconnects instead of writing into it.
 final class TCPTransport: SyslogTransport {
     let framing: Framing
     private let host: String
@@ -38,20 +38,16 @@ final class TCPTransport: SyslogTransport {
 
     func send(_ batch: MessageBatch, confirmed: inout [Int]) throws {
         var written = 0
-        defer {
-            // Confirm every message whose last byte was written.
-            var index = confirmed.last.map { $0 + 1 } ?? 0
-            while index < batch.count && batch.ends[index] <= written {
-                confirmed.append(index)
-                index += 1
-            }
-        }
         do {
             try SocketIO.writeAll(descriptor, batch.bytes, from: 0, written: &written)
+            try SocketIO.waitUntilPeerAcknowledged(descriptor, timeout: ioTimeout)
         } catch {
+            // Nothing of a failed batch is confirmed: whatever was written may be redelivered
+            // (a duplicate at worst), never dropped.
             abort()
             throw error
         }
+        confirmed.append(contentsOf: 0..<batch.count)
     }
 
     func close() {

@@ -9,8 +9,8 @@ import Glibc
 ///
 /// The server's certificate is verified by default against `tls.ca` or the system store, and must
 /// name the host (`SSL_set1_host`, or the IP address for an IP literal). A client certificate is
-/// presented when configured. Like TCP, a message is confirmed once `SSL_write` has handed its
-/// bytes to the kernel. `close` sends close_notify and waits for the server to close its side
+/// presented when configured. Like TCP, a batch is confirmed once `SSL_write` has handed its bytes
+/// to the kernel and the receiver's TCP stack has acknowledged them. `close` sends close_notify and waits for the server to close its side
 /// before closing the socket: closing a TLS 1.3 socket with unread data (session tickets) resets
 /// the connection, and the receiver then drops the tail it had not yet read.
 final class TLSTransport: SyslogTransport {
@@ -101,17 +101,9 @@ final class TLSTransport: SyslogTransport {
     func send(_ batch: MessageBatch, confirmed: inout [Int]) throws {
         guard let session else { throw SinkError("not connected") }
         var written = 0
-        defer {
-            var index = 0
-            while index < batch.count && batch.ends[index] <= written {
-                confirmed.append(index)
-                index += 1
-            }
-        }
         try batch.bytes.withUnsafeBytes { buffer in
             guard let base = buffer.baseAddress else { return }
             while written < buffer.count {
-                // 64 KiB per call, so a failure still confirms the messages written before it.
                 let chunk = Int32(min(65536, buffer.count - written))
                 ERR_clear_error()
                 let count = SSL_write(session, base + written, chunk)
@@ -123,6 +115,13 @@ final class TLSTransport: SyslogTransport {
                 written += Int(count)
             }
         }
+        do {
+            try SocketIO.waitUntilPeerAcknowledged(descriptor, timeout: ioTimeout)
+        } catch {
+            abort()
+            throw error
+        }
+        confirmed.append(contentsOf: 0..<batch.count)
     }
 
     func close() {
