@@ -49,7 +49,7 @@ let package = Package(
         // Stage 5: where records go.
         .target(
             name: "Sinks",
-            dependencies: ["RelayCore", "CRdKafka", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["RelayCore", "CRdKafka", "COpenSSL", .product(name: "Logging", package: "swift-log")]
         ),
         // Test peer: an N-broker librdkafka mock cluster as a process, fault commands on stdin.
         .executableTarget(name: "kafka-mock-cluster", path: "Sources/kafka-mock-cluster", linkerSettings: [.linkedLibrary("rdkafka")]),
@@ -59,6 +59,8 @@ let package = Package(
             dependencies: ["Relay", "RelayCore", "Sinks", "CRdKafka", .product(name: "Logging", package: "swift-log")],
             path: "Sources/kafka-sink-bench"
         ),
+        // OpenSSL (libssl-dev) for the syslog sink's TLS transport.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // Wiring: config -> components, the pipeline that moves batches between them.
         .target(
             name: "Relay",
@@ -98,6 +100,8 @@ let package = Package(
         ),
         // Benchmark: normalize throughput on one core (scripts/bench-normalize.sh).
         .executableTarget(name: "normalize-bench", dependencies: ["Normalizers", "RelayCore"]),
+        // Sink-only syslog benchmark (scripts/bench-syslog.sh); release builds only, not a product.
+        .executableTarget(name: "SyslogBench", dependencies: ["Sinks", "RelayCore"]),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
         .testTarget(name: "NormalizersTests", dependencies: ["Normalizers", "RelayCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayCore", "Connectors", "Normalizers", "Sinks"]),
@@ -107,5 +111,9 @@ let package = Package(
         .testTarget(name: "GeoIPTests", dependencies: ["GeoIP"]),
         .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment", "GeoIP", "RelayCore"]),
         .testTarget(name: "KafkaTests", dependencies: ["Sinks", "Relay", "RelayCore", "Connectors", "CRdKafka"]),
+        .testTarget(
+            name: "SyslogTests",
+            dependencies: ["Sinks", "RelayCore", "Normalizers", "Connectors", "Relay", .product(name: "Logging", package: "swift-log")]
+        ),
     ]
 )

@@ -7,7 +7,7 @@ packages=(
     libcurl4-openssl-dev librdkafka-dev kcat          # HTTP client, Kafka sink, Kafka test tool
     rsyslog rsyslog-gnutls rsyslog-openssl rsyslog-relp librelp-dev   # syslog sink peers
     libmaxminddb-dev mmdb-bin libmaxmind-db-writer-perl               # GeoIP reference + test DBs
-    openssl python3-venv python3-pip ca-certificates
+    openssl libssl-dev python3-venv python3-pip ca-certificates
 )
 
 missing=()

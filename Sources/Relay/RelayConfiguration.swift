@@ -172,6 +172,7 @@ public enum ComponentCatalog {
         "stdout": { section, name in StdoutSinkDefinition(name: name) },
         "file": { section, name in FileSink.Configuration(section, name: name) },
         "kafka": { section, name in KafkaSink.Configuration(section, name: name) },
+        "syslog": { section, name in SyslogSink.Configuration(section, name: name) },
     ]
 }
 
@@ -196,4 +197,8 @@ extension KafkaSink.Configuration: SinkDefinition {
     public func makeSink(context: SinkContext) throws -> any RecordSink {
         try KafkaSink(configuration: self, deadLetterDirectory: "\(context.spoolDirectory)/dead-letter", logger: context.logger)
     }
+}
+
+extension SyslogSink.Configuration: SinkDefinition {
+    public func makeSink() throws -> any RecordSink { try SyslogSink(configuration: self) }
 }

@@ -70,7 +70,7 @@ enum CLI {
 
 @Suite struct CheckCommandTests {
     @Test func acceptsTheExampleAndTheDemo() async throws {
-        for config in ["Config/auditrelay.example.yaml", "Config/demo.yaml"] {
+        for config in ["Config/auditrelay.example.yaml", "Config/demo.yaml", "Config/syslog.example.yaml"] {
             let result = try await CLI.run(["check", "--config", config])
             #expect(result.status == 0, "\(config): \(result.stderr)")
             #expect(result.stdout.contains("ok"))
