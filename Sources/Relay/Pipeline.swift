@@ -90,9 +90,14 @@ public struct Pipeline: Sendable {
             } catch is CancellationError {
                 break
             } catch {
-                let delay = backoff.nextDelay()
+                var delay = backoff.nextDelay()
+                // A source that knows better (rate-limit reset, missing permission) sets the pace.
+                let advice = error as? any RetryAdvice
+                if let after = advice?.retryAfter { delay = max(delay, after) }
+                if once && (backoff.failures >= onceAttempts || advice?.needsOperator == true) {
+                    throw PipelineError(failures: ["source \(source.id): \(error)"])
+                }
                 logger.warning("poll failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
-                if once && backoff.failures >= onceAttempts { throw PipelineError(failures: ["source \(source.id): \(error)"]) }
                 try await Task.sleep(for: delay)
                 continue
             }
