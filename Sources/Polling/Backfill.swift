@@ -38,6 +38,12 @@ public struct Gap: Sendable, Equatable {
     public var to: Timestamp
     public var reason: Reason
 
+    public init(from: Timestamp, to: Timestamp, reason: Reason) {
+        self.from = from
+        self.to = to
+        self.reason = reason
+    }
+
     /// The gap, if resuming at `since` asks for events older than the retention allows.
     public static func check(since: Timestamp, now: Timestamp, retention: Duration, firstRun: Bool) -> Gap? {
         let floor = now.minus(retention)
