@@ -36,7 +36,7 @@ public enum ConductorOneSource {
             if !clientID.isEmpty && host == nil && !section.has("baseURL") {
                 section.report("clientID", "\(section.quoted("clientID")) is not of the form <id>@<hostname>/<use-case>; set baseURL")
             }
-            settings = PollSettings(section, defaults: ConductorOneSource.defaults, derivedBaseURL: host.map { "https://\($0)" })
+            settings = PollSettings(section, defaults: ConductorOneSource.defaults, derivedBaseURL: host.map { "https://\($0)" }, baseURLRequired: false)
             if !clientSecret.isEmpty, (try? Self.signingKey(clientSecret)) == nil {
                 section.report("clientSecret", "is not a ConductorOne client secret (secret-token:…:…:<Ed25519 JWK>)")
             }

@@ -44,7 +44,7 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
     /// A person must act (credentials, permissions, configuration) before a retry can succeed.
     public var needsOperator: Bool {
         switch code {
-        case .permission, .credential: return true
+        case .permission, .credential, .invalidRequest, .unsafeNextLink: return true
         default: return false
         }
     }

@@ -62,13 +62,16 @@ public struct PollSettings: Sendable {
 
     /// Reads the common keys from `section`. `baseURL` is required unless the vendor has a default
     /// (`derivedBaseURL` is one computed from other keys, such as ConductorOne's client id).
-    public init(_ section: ConfigSection, defaults: VendorDefaults, derivedBaseURL: String? = nil) {
+    /// - Parameters:
+    ///   - baseURLRequired: false when the connector reports a missing host itself (ConductorOne
+    ///     derives it from the client id and names that key instead).
+    public init(_ section: ConfigSection, defaults: VendorDefaults, derivedBaseURL: String? = nil, baseURLRequired: Bool = true) {
         let id = section.requiredString("id")
         var baseURL = section.string("baseURL") ?? derivedBaseURL ?? defaults.baseURL ?? ""
         while baseURL.hasSuffix("/") { baseURL.removeLast() }
         self.init(id: id, baseURL: baseURL, defaults: defaults, interval: section.duration("interval", default: .seconds(60)))
         if baseURL.isEmpty {
-            section.report("baseURL", "is required")
+            if baseURLRequired { section.report("baseURL", "is required") }
         } else if URLParts(baseURL) == nil {
             section.report("baseURL", "\(section.quoted("baseURL")) is not an http(s) URL")
         }
