@@ -44,11 +44,17 @@ public struct Gap: Sendable, Equatable {
         self.reason = reason
     }
 
-    /// The gap, if resuming at `since` asks for events older than the retention allows.
+    /// Resuming this close to the retention boundary would race it (events expiring while we page),
+    /// so a gap extends this far past the boundary; the next gap can then only come after a new
+    /// outage, never from the boundary moving on while we catch up.
+    public static let safetyMargin: Duration = .seconds(300)
+
+    /// The gap, if resuming at `since` asks for events older than the retention allows: from
+    /// `since` to the retention boundary plus `safetyMargin`.
     public static func check(since: Timestamp, now: Timestamp, retention: Duration, firstRun: Bool) -> Gap? {
         let floor = now.minus(retention)
         guard since < floor else { return nil }
-        return Gap(from: since, to: floor, reason: firstRun ? .backfillBeyondRetention : .outageBeyondRetention)
+        return Gap(from: since, to: floor.plus(safetyMargin), reason: firstRun ? .backfillBeyondRetention : .outageBeyondRetention)
     }
 }
 

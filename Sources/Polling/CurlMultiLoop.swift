@@ -24,6 +24,9 @@ final class CurlMultiLoop: @unchecked Sendable {
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
         self.multi = multi
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 64)
+        // The idle-connection cache; curl's default shrinks with the number of transfers in flight,
+        // which evicts a source's keep-alive connection whenever other sources are busy.
+        _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 64)
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
         let thread = Thread { [unowned self] in self.run() }
         thread.name = "auditrelay-curl"

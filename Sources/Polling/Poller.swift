@@ -97,7 +97,8 @@ public struct Poller<API: VendorAPI>: AuditSource {
             $0.eventsDeduplicated += duplicates
         }
 
-        if let next = fetched.next {
+        // A vendor repeating the token it was just given would loop forever: treat it as the end.
+        if let next = fetched.next, next != state.window?.next {
             state.window = PollState.Window(from: window.from, to: window.to, next: next)
         } else {
             state.window = nil

@@ -125,4 +125,26 @@ import Testing
         #expect(!logs.text.contains("wrong-token-d41d8cd98f"))
         #expect(!"\(failure.map { "\($0)" } ?? "")".contains("wrong-token"))
     }
+
+    @Test func backfillBeyondRetentionBecomesAnAuditrelayGapRecordBeforeTheEvents() async throws {
+        let vendor = try Self.start(events: 30)
+        defer { vendor.stop() }
+        var configuration = Self.configuration(vendor)
+        configuration.settings.backfill = .duration(.seconds(100 * 86_400))  // retention is 90 days
+        let logs = LogCapture()
+        let log = TestRecordLog()
+        let poller = configuration.makePoller(clock: InstantSleepClock(), logger: logs.logger())
+        #expect(await PipelineRun.once(poller, log: log, logger: logs.logger()) == nil)
+        let records = await log.records(idPath: ["id"])
+        #expect(records.count == 31)
+        let gap = try #require(records.first)
+        #expect(gap.eventName == "auditrelay.gap")
+        #expect(gap.json.contains(#""sourceType":"kandji""#))
+        #expect(gap.json.contains(#""gap.reason":"backfill_beyond_retention""#))
+        #expect(gap.json.contains(#""gap.stream":"audit_events""#))
+        #expect(records.dropFirst().allSatisfy { $0.eventName != "auditrelay.gap" && $0.vendorID != nil })
+        #expect(poller.metrics.snapshot().gaps == 1)
+        #expect(poller.metrics.snapshot().gapSeconds > 9 * 86_400)
+        #expect(logs.lines.contains { $0.hasPrefix("warning") && $0.contains("recording a gap") && $0.contains("backfill_beyond_retention") })
+    }
 }

@@ -70,6 +70,9 @@ final class Lookalike: @unchecked Sendable {
         var authFailures: Int
         var faultsServed: [String]
         var badRequests: Int
+        var proxiedRequests: Int
+        var gzippedResponses: Int
+        var connections: Int
     }
 
     func stats() async throws -> Stats {
@@ -80,7 +83,8 @@ final class Lookalike: @unchecked Sendable {
                      tokenRequests: Int(root["token_requests"]?.int64 ?? -1), dataRequests: Int(root["data_requests"]?.int64 ?? -1),
                      authFailures: Int(root["auth_failures"]?.int64 ?? -1),
                      faultsServed: root["faults_served"]?.array.compactMap(\.string) ?? [],
-                     badRequests: root["bad_requests"]?.count ?? -1)
+                     badRequests: root["bad_requests"]?.count ?? -1, proxiedRequests: Int(root["proxied_requests"]?.int64 ?? -1),
+                     gzippedResponses: Int(root["gzipped_responses"]?.int64 ?? -1), connections: Int(root["connections"]?.int64 ?? -1))
     }
 
     private func post(_ path: String, _ body: String) async throws -> HTTPResponse {

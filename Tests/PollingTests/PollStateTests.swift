@@ -33,7 +33,9 @@ import Testing
         let retention = Duration.seconds(7 * 86_400)
         #expect(Gap.check(since: t0.minus(.seconds(86_400)), now: t0, retention: retention, firstRun: true) == nil)
         let gap = Gap.check(since: t0.minus(.seconds(10 * 86_400)), now: t0, retention: retention, firstRun: false)
-        #expect(gap == Gap(from: t0.minus(.seconds(10 * 86_400)), to: t0.minus(retention), reason: .outageBeyondRetention))
+        #expect(gap == Gap(from: t0.minus(.seconds(10 * 86_400)), to: t0.minus(retention).plus(Gap.safetyMargin), reason: .outageBeyondRetention))
+        // Resuming where that gap ends is clean, even as the retention boundary moves on.
+        #expect(Gap.check(since: t0.minus(retention).plus(Gap.safetyMargin), now: t0.plus(.seconds(299)), retention: retention, firstRun: false) == nil)
         #expect(Gap.check(since: .zero, now: t0, retention: retention, firstRun: true)?.reason == .backfillBeyondRetention)
     }
 

@@ -88,12 +88,15 @@ struct FakeAPI: VendorAPI {
         #expect(gap.stream == GapEvent.stream)
         #expect(gap.sourceType == "fake")
         let event = String(decoding: gap.body, as: UTF8.self)
-        #expect(event.contains(#""from":"2026-01-30T12:00:00Z","to":"2026-02-22T12:00:00Z","reason":"backfill_beyond_retention""#), "\(event)")
+        #expect(event.contains(#""from":"2026-01-30T12:00:00Z","to":"2026-02-22T12:05:00Z","reason":"backfill_beyond_retention""#), "\(event)")
         #expect(http.requests.isEmpty)
         #expect(poller.metrics.snapshot().gaps == 1)
         #expect(logs.lines.contains { $0.contains("recording a gap") })
-        _ = try await poller.nextPage(after: gap.cursor)
-        #expect(Self.query(http.requests[0])["from"] == "2026-02-22T12:00:00Z")  // clamped to the retention floor
+        clock.advance(.seconds(1))  // time moves on: the boundary must not produce another gap
+        let page = try #require(try await poller.nextPage(after: gap.cursor))
+        #expect(page.stream == "events")
+        #expect(Self.query(http.requests[0])["from"] == "2026-02-22T12:00:01Z")  // since − lookback, clamped to the retention floor
+        #expect(poller.metrics.snapshot().gaps == 1)
     }
 
     @Test func anExpiredTokenIsRenewedOnceThenAPersistent401IsAPermissionError() async throws {

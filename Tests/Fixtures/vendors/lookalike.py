@@ -7,9 +7,12 @@ Control API (no auth):
                    "malformed", "expire", "403", "ok"]}   queued; each data request takes the next
   POST /_control {"add": N}                         appends N newer events
   GET  /_stats                                      counters and every event id
+Responses over 1 KiB are gzipped when the client accepts it; absolute-form request targets (a
+client using this server as its HTTP proxy) are served and counted.
 """
 import argparse
 import email.utils
+import gzip
 import json
 import os
 import sys
@@ -25,7 +28,9 @@ class Store:
         self.make_event = make_event
         self.events = []  # (time_seconds, id, event)
         self.faults = []
-        self.stats = {"token_requests": 0, "data_requests": 0, "auth_failures": 0, "faults_served": [], "bad_requests": []}
+        self.stats = {"token_requests": 0, "data_requests": 0, "auth_failures": 0, "faults_served": [], "bad_requests": [],
+                      "proxied_requests": 0, "gzipped_responses": 0}
+        self.client_ports = set()
         now = time.time()
         for index in range(count):
             t = now - span + (span - newest_age) * index / max(count - 1, 1)
@@ -91,6 +96,10 @@ class Handler(BaseHTTPRequestHandler):
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        if len(data) > 1024 and "gzip" in self.headers.get("Accept-Encoding", ""):
+            data = gzip.compress(data)
+            self.send_header("Content-Encoding", "gzip")
+            self.store.count("gzipped_responses")
         self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -138,7 +147,13 @@ class Handler(BaseHTTPRequestHandler):
         return True
 
     def handle_any(self, method):
-        path, _, query = self.path.partition("?")
+        with self.store.lock:
+            self.store.client_ports.add(self.client_address[1])
+        target = self.path
+        if target.startswith("http://"):  # absolute form: we are being used as a forward proxy
+            self.store.count("proxied_requests")
+            target = "/" + target.split("/", 3)[3] if target.count("/") >= 3 else "/"
+        path, _, query = target.partition("?")
         body = self.body() if method == "POST" else b""
         if path == "/_control":
             request = json.loads(body or b"{}")
@@ -151,6 +166,7 @@ class Handler(BaseHTTPRequestHandler):
             with self.store.lock:
                 stats = dict(self.store.stats)
                 stats["ids"] = [e[1] for e in self.store.events]
+                stats["connections"] = len(self.store.client_ports)
             return self.send_json(200, stats)
         if not self.vendor.handle(self, method, path, query, body):
             self.send_json(404, {"error": "not found"})
