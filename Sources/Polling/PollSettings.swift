@@ -1,4 +1,9 @@
 import RelayCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// What a vendor knows about itself, used as defaults for the common settings.
 public struct VendorDefaults: Sendable {
@@ -85,13 +90,19 @@ public struct PollSettings: Sendable {
         lag = section.duration("lag", default: lag)
         lookback = section.duration("lookback", default: lookback)
         pageSize = section.integer("pageSize", default: pageSize, range: 1...defaults.pageSize)
-        requestsPerSecond = Double(section.string("requestsPerSecond").flatMap(Double.init) ?? requestsPerSecond)
-        if requestsPerSecond <= 0 { section.report("requestsPerSecond", "must be positive") }
+        if let text = section.string("requestsPerSecond") {
+            if let rate = Double(text), rate > 0, rate.isFinite { requestsPerSecond = rate } else {
+                section.report("requestsPerSecond", "\(section.quoted("requestsPerSecond")) is not a positive number")
+            }
+        }
         http.proxy = section.string("proxy")
         if let proxy = http.proxy, !proxy.contains("://") {
             section.report("proxy", "\(section.quoted("proxy")) is not a URL (use e.g. http://proxy.internal:3128)")
         }
         http.caBundle = section.string("caBundle")
+        if let caBundle = http.caBundle, access(caBundle, R_OK) != 0 {
+            section.report("caBundle", "\(section.quoted("caBundle")) cannot be read: \(SystemError(errno: errno))")
+        }
         http.totalTimeout = section.duration("timeout", default: http.totalTimeout)
     }
 }

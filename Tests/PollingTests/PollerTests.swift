@@ -125,6 +125,22 @@ struct FakeAPI: VendorAPI {
         #expect(!logs.lines.joined().contains("static-secret"))
     }
 
+    @Test func aClientErrorQuotesTheServerWithoutTheTokenItEchoes() async throws {
+        let cache = TokenCache { _ in IssuedToken(accessToken: Secret("opaque-access-token-77"), expiresIn: nil) }
+        let http = ScriptedHTTP { _, _ in json(400, #"{"message":"filter invalid for token opaque-access-token-77"}"#) }
+        let poller = Poller(api: FakeAPI(), settings: Self.settings(), authenticator: CachedBearerAuth(cache: cache, redactions: ["client-secret-1"]),
+                            http: http, clock: ManualClock())
+        do {
+            _ = try await poller.nextPage(after: nil)
+            Issue.record("expected an error")
+        } catch let error as PollError {
+            #expect(!error.isRetryable)
+            #expect("\(error)".contains("answered HTTP 400: {\"message\":\"filter invalid for token <redacted>"), "\(error)")
+            #expect(!"\(error)".contains("opaque-access-token-77"))
+        }
+        #expect(http.requests.count == 1)  // a 400 is not retried
+    }
+
     @Test func transientFailuresBackOffOnTheInjectedClockThenGiveUpWithAdvice() async throws {
         let clock = ManualClock()
         let http = ScriptedHTTP { _, _ in json(500, "{}") }

@@ -77,6 +77,8 @@ public struct BasicAuth: Authenticator {
 public struct CachedBearerAuth: Authenticator {
     public let cache: TokenCache
     public let staticRedactions: [String]
+    /// The token in use, so an error body that echoes it can be scrubbed too.
+    private let current = CurrentToken()
 
     public init(cache: TokenCache, redactions: [String]) {
         self.cache = cache
@@ -85,6 +87,7 @@ public struct CachedBearerAuth: Authenticator {
 
     public func authorize(_ request: inout HTTPRequest, context: AuthContext) async throws {
         let token = try await cache.token(context: context)
+        current.set(token.reveal())
         request.setHeader("Authorization", "Bearer \(token.reveal())")
     }
 
@@ -93,5 +96,12 @@ public struct CachedBearerAuth: Authenticator {
         return true
     }
 
-    public var redactions: [String] { staticRedactions }
+    public var redactions: [String] { staticRedactions + [current.get()].filter { !$0.isEmpty } }
+}
+
+final class CurrentToken: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = ""
+    func set(_ token: String) { lock.withLock { value = token } }
+    func get() -> String { lock.withLock { value } }
 }
