@@ -1,4 +1,6 @@
 import Connectors
+import Normalizers
+@testable import Relay
 import Foundation
 import Polling
 import RelayCore
@@ -146,5 +148,27 @@ import Testing
         #expect(poller.metrics.snapshot().gaps == 1)
         #expect(poller.metrics.snapshot().gapSeconds > 9 * 86_400)
         #expect(logs.lines.contains { $0.hasPrefix("warning") && $0.contains("recording a gap") && $0.contains("backfill_beyond_retention") })
+    }
+
+    @Test func aFailingSourceDoesNotHoldUpAnother() async throws {
+        let good = try Self.start(events: 300)
+        let bad = try Self.start(events: 300)
+        defer {
+            good.stop()
+            bad.stop()
+        }
+        let logs = LogCapture()
+        let clock = InstantSleepClock()
+        var denied = Self.configuration(bad, token: "revoked-token-0000")
+        denied.settings.id = "kandji-denied"
+        let sources: [any AuditSource] = [denied.makePoller(clock: clock, logger: logs.logger()), Self.configuration(good).makePoller(clock: clock, logger: logs.logger())]
+        let log = TestRecordLog()
+        var pipeline = Pipeline(sources: sources.map { .init(source: $0, identity: SourceIdentity(workspaceID: "w", sourceID: $0.id)) },
+                                sinks: [], log: log, logger: logs.logger())
+        pipeline.backoff = Backoff(initial: .milliseconds(1), maximum: .milliseconds(5))
+        await #expect(throws: PipelineError.self) { try await pipeline.run(once: true) }
+        #expect(await log.records(idPath: ["id"]).compactMap(\.vendorID).count == 300)
+        #expect(await log.committedCursor(source: "kandji-test") != nil)
+        #expect(await log.committedCursor(source: "kandji-denied") == nil)
     }
 }
