@@ -70,3 +70,46 @@ import Testing
         }
     }
 }
+
+/// TLS against a look-alike serving a throwaway self-signed certificate (made with the openssl CLI).
+@Suite(.timeLimit(.minutes(1))) struct TLSTests {
+    static func makeCertificate() throws -> (directory: String, cert: String, key: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditrelay-tls-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                             "-keyout", "\(directory)/key.pem", "-out", "\(directory)/cert.pem"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw LookalikeError(message: "openssl could not make a certificate") }
+        return (directory, "\(directory)/cert.pem", "\(directory)/key.pem")
+    }
+
+    @Test func verificationIsOnAndACABundleMakesAPrivateCATrusted() async throws {
+        let tls = try Self.makeCertificate()
+        defer { try? FileManager.default.removeItem(atPath: tls.directory) }
+        let vendor = try Lookalike("kandji.py", ["--token", KandjiTests.token, "--events", "450", "--span", "7200", "--tls", tls.cert, tls.key])
+        defer { vendor.stop() }
+        let httpsURL = "https://127.0.0.1:\(vendor.port)"
+
+        // The system bundle does not trust the self-signed certificate: refused, not ignored.
+        do {
+            _ = try await HTTPClient().send(HTTPRequest(url: "\(httpsURL)/_stats"))
+            Issue.record("an untrusted certificate was accepted")
+        } catch let error as PollError {
+            #expect("\(error)".contains("curl error 60"), "\(error)")
+        }
+
+        var configuration = KandjiTests.configuration(vendor)
+        configuration.settings.baseURL = httpsURL
+        configuration.settings.http.caBundle = tls.cert
+        let log = TestRecordLog()
+        let logs = LogCapture()
+        #expect(await PipelineRun.once(configuration.makePoller(clock: InstantSleepClock(), logger: logs.logger()), log: log, logger: logs.logger()) == nil)
+        #expect(await log.records(idPath: ["id"]).count == 450)
+    }
+}

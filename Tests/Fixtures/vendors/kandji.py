@@ -12,6 +12,7 @@ class Kandji:
         self.token = arguments.token
         self.store = store
         self.expired = False
+        self.scheme = "https" if arguments.tls else "http"
 
     def expire_tokens(self):
         self.expired = True  # a static token cannot be renewed: every later request is 401
@@ -41,7 +42,7 @@ class Kandji:
         if offset + limit < len(events):
             next_params = dict(params)
             next_params["cursor"] = base64.urlsafe_b64encode(str(offset + limit).encode()).decode()
-            next_url = "http://%s%s?%s" % (handler.headers.get("Host"), path, urllib.parse.urlencode(next_params))
+            next_url = "%s://%s%s?%s" % (self.scheme, handler.headers.get("Host"), path, urllib.parse.urlencode(next_params))
         handler.send_json(200, {"next": next_url, "previous": None, "results": [e[2] for e in page]})
         return True
 

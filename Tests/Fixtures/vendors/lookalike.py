@@ -183,6 +183,7 @@ def serve(vendor, make_event, extra_arguments=None):
     parser.add_argument("--events", type=int, default=100)
     parser.add_argument("--span", type=float, default=3600.0, help="oldest event age in seconds")
     parser.add_argument("--newest-age", type=float, default=120.0)
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS with this certificate")
     for add in extra_arguments or []:
         add(parser)
     arguments = parser.parse_args()
@@ -192,6 +193,11 @@ def serve(vendor, make_event, extra_arguments=None):
     Handler.vendor = vendor
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if arguments.tls:
+        import ssl
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(arguments.tls[0], arguments.tls[1])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print("PORT %d" % server.server_address[1], flush=True)
 
     def watch_stdin():
