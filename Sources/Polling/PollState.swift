@@ -10,6 +10,9 @@ public struct PollState: Sendable, Equatable {
     public var watermark: Watermark?
     /// A window being paged through; nil between windows.
     public var window: Window?
+    /// The backfill start: nothing older is ever asked for, even by `lookback` (so `backfill: none`
+    /// really fetches no history).
+    public var floor: Timestamp?
 
     public struct Watermark: Sendable, Equatable {
         public var time: Timestamp
@@ -32,21 +35,26 @@ public struct PollState: Sendable, Equatable {
         }
     }
 
-    public init(since: Timestamp, watermark: Watermark? = nil, window: Window? = nil) {
+    public init(since: Timestamp, watermark: Watermark? = nil, window: Window? = nil, floor: Timestamp? = nil) {
         self.since = since
         self.watermark = watermark
         self.window = window
+        self.floor = floor
     }
 
     static let version = 1
 
-    /// `{"v":1,"since":"…","wm":{"t":"…","id":"…"},"win":{"from":"…","to":"…","next":"…"}}`
+    /// `{"v":1,"since":"…","floor":"…","wm":{"t":"…","id":"…"},"win":{"from":"…","to":"…","next":"…"}}`
     public var encoded: String {
         var writer = JSONWriter(capacity: 256)
         writer.raw("{\"v\":")
         writer.integer(Self.version)
         writer.raw(",\"since\":")
         writer.string(since.description)
+        if let floor {
+            writer.raw(",\"floor\":")
+            writer.string(floor.description)
+        }
         if let watermark {
             writer.raw(",\"wm\":{\"t\":")
             writer.string(watermark.time.description)
@@ -73,6 +81,10 @@ public struct PollState: Sendable, Equatable {
         guard let root = try? document.parse(Array(text.utf8)), root["v"]?.int64 == Int64(Self.version),
               let since = Timestamp(json: root["since"]) else { return nil }
         self.since = since
+        if let floor = root["floor"] {
+            guard let time = Timestamp(json: floor) else { return nil }
+            self.floor = time
+        }
         if let mark = root["wm"] {
             guard let time = Timestamp(json: mark["t"]), let id = mark["id"]?.string else { return nil }
             watermark = Watermark(time: time, id: id)

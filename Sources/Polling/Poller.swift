@@ -49,7 +49,8 @@ public struct Poller<API: VendorAPI>: AuditSource {
             }
             state = decoded
         } else {
-            state = PollState(since: settings.backfill.start(now: now).wholeSeconds)
+            let start = settings.backfill.start(now: now).wholeSeconds
+            state = PollState(since: start, floor: start)
         }
 
         let window: PollWindow
@@ -64,13 +65,18 @@ public struct Poller<API: VendorAPI>: AuditSource {
             if let gap = Gap.check(since: state.since, now: now, retention: settings.retention, firstRun: cursor == nil) {
                 return gapPage(gap, state: &state)
             }
-            let from = state.since.minus(settings.lookback).wholeSeconds
+            let from = max(state.since.minus(settings.lookback), state.floor ?? .zero, now.minus(settings.retention)).wholeSeconds
             let to = now.minus(settings.lag).wholeSeconds
             guard from < to, state.since < to else {
+                // Nothing to ask for yet. On the very first poll, commit the starting point anyway,
+                // or `backfill: none` would start from a new "now" at every poll and never fetch.
+                if cursor == nil {
+                    return RawPage(sourceType: api.sourceType, stream: api.stream, body: [], events: [], cursor: state.encoded, receivedAt: now)
+                }
                 await memory.markCompleted(now: now)
                 return nil
             }
-            window = PollWindow(from: max(from, now.minus(settings.retention).wholeSeconds), to: to)
+            window = PollWindow(from: from, to: to)
             request = try api.request(window: window, pageToken: nil, pageSize: settings.pageSize)
         }
 

@@ -7,7 +7,8 @@ import Testing
 
     @Test func roundTripsWithOpaqueTokensKeptVerbatim() throws {
         let state = PollState(since: t0, watermark: .init(time: t0.minus(.seconds(3)), id: "evt-\"quoted\"-9"),
-                              window: .init(from: t0.minus(.seconds(3600)), to: t0, next: "https://x/events?cursor=a%2Fb&n=1152922976252290886"))
+                              window: .init(from: t0.minus(.seconds(3600)), to: t0, next: "https://x/events?cursor=a%2Fb&n=1152922976252290886"),
+                              floor: t0.minus(.seconds(86_400)))
         let decoded = try #require(PollState(decoding: state.encoded))
         #expect(decoded == state)
         #expect(PollState(decoding: PollState(since: t0).encoded) == PollState(since: t0))

@@ -44,7 +44,7 @@ struct FakeAPI: VendorAPI {
         }
         let poller = Poller(api: FakeAPI(), settings: Self.settings(), authenticator: StaticTokenAuth(token: Secret("t")), http: http, clock: clock)
         let first = try #require(try await poller.nextPage(after: nil))
-        #expect(Self.query(http.requests[0]) == ["from": "2026-03-01T10:55:00Z", "to": "2026-03-01T11:59:00Z"])  // backfill 1h − lookback 5m; now − lag 1m
+        #expect(Self.query(http.requests[0]) == ["from": "2026-03-01T11:00:00Z", "to": "2026-03-01T11:59:00Z"])  // backfill 1h (lookback never reaches before it); now − lag 1m
         #expect(first.events.count == 2)
         let second = try #require(try await poller.nextPage(after: first.cursor))
         #expect(Self.query(http.requests[1])["page"] == "p2")
@@ -76,6 +76,20 @@ struct FakeAPI: VendorAPI {
         let next = try #require(try await poller.nextPage(after: first.cursor))
         #expect(next.events.isEmpty)
         #expect(poller.metrics.snapshot().eventsDeduplicated == 2)
+    }
+
+    @Test func backfillNoneFetchesNoHistoryButEverythingAfterTheFirstPoll() async throws {
+        let clock = ManualClock()
+        let http = ScriptedHTTP { _, _ in json(#"{"items":[{"id":"late","ts":"2026-03-01T12:00:30Z"}]}"#) }
+        let poller = Poller(api: FakeAPI(), settings: Self.settings { $0.backfill = .none }, authenticator: StaticTokenAuth(token: Secret("t")), http: http, clock: clock)
+        let anchor = try #require(try await poller.nextPage(after: nil))
+        #expect(anchor.events.isEmpty)
+        #expect(http.requests.isEmpty)
+        #expect(anchor.cursor.flatMap(PollState.init(decoding:))?.since == Timestamp(parsing: "2026-03-01T12:00:00Z"))
+        #expect(try await poller.nextPage(after: anchor.cursor) == nil)  // now − lag is still before the start
+        clock.advance(.seconds(180))
+        _ = try #require(try await poller.nextPage(after: anchor.cursor))
+        #expect(Self.query(http.requests[0]) == ["from": "2026-03-01T12:00:00Z", "to": "2026-03-01T12:02:00Z"])
     }
 
     @Test func backfillBeyondRetentionYieldsAGapPageFirst() async throws {
