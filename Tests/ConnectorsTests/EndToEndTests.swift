@@ -112,4 +112,21 @@ import Testing
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("sources[0].token: environment variable KANDJI_TOKEN is not set"))
     }
+
+    @Test func proxiesFromTheEnvironmentAreHonouredIncludingNoProxy() async throws {
+        let vendor = try Lookalike("kandji.py", ["--token", "e2e-proxy-token", "--events", "120", "--span", "7200"])
+        defer { vendor.stop() }
+        // The tenant host does not resolve; only the proxy named by http_proxy can reach it.
+        let proxied = try Self.runOnce(source: """
+              - {id: kandji, type: kandji, baseURL: "http://acme.api.kandji.invalid", token: "${env:E2E_TOKEN}", backfill: 3h, lag: 5s}
+            """, environment: ["E2E_TOKEN": "e2e-proxy-token", "http_proxy": vendor.baseURL], secrets: ["e2e-proxy-token"])
+        #expect(proxied.count == 120)
+        let stats = try await vendor.stats()
+        #expect(stats.proxiedRequests == stats.dataRequests && stats.dataRequests > 0)
+        // NO_PROXY exempts the host: a dead proxy is never tried.
+        let direct = try Self.runOnce(source: """
+              - {id: kandji, type: kandji, baseURL: "\(vendor.baseURL)", token: "${env:E2E_TOKEN}", backfill: 3h, lag: 5s}
+            """, environment: ["E2E_TOKEN": "e2e-proxy-token", "http_proxy": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1"], secrets: ["e2e-proxy-token"])
+        #expect(direct.count == 120)
+    }
 }
