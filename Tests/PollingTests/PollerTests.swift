@@ -12,7 +12,7 @@ struct FakeAPI: VendorAPI {
     var eventsPath: [String] { ["items"] }
     var idPath: [String] { ["id"] }
     var timePath: [String] { ["ts"] }
-    var paging: Paging { .bodyToken([["next"]]) }
+    var paging: Paging = .bodyToken([["next"]])
 
     func request(window: PollWindow, pageToken: String?, pageSize: Int) throws(PollError) -> HTTPRequest {
         var query = "from=\(window.from)&to=\(window.to)"
@@ -58,6 +58,32 @@ struct FakeAPI: VendorAPI {
         clock.advance(.seconds(60))
         _ = try await poller.nextPage(after: second.cursor)
         #expect(Self.query(http.requests[2])["from"] == "2026-03-01T11:54:00Z")  // since − lookback
+    }
+
+    @Test func linkHeaderPagingIsFollowedWithCredentialsOnlyOnTheSameOrigin() async throws {
+        let clock = ManualClock()
+        let http = ScriptedHTTP { request, index in
+            switch index {
+            case 0: return json(200, #"{"items":[{"id":"a","ts":"2026-03-01T11:10:00Z"}]}"#,
+                                headers: [("Link", #"<https://fake.example.com/events?after=a>; rel="next""#)])
+            case 1: return json(200, #"{"items":[{"id":"b","ts":"2026-03-01T11:20:00Z"}]}"#,
+                                headers: [("Link", #"<https://elsewhere.example.net/events?after=b>; rel="next""#)])
+            default: return json("{}")
+            }
+        }
+        let poller = Poller(api: FakeAPI(paging: .linkHeader), settings: Self.settings(), authenticator: StaticTokenAuth(token: Secret("t0k")), http: http, clock: clock)
+        let first = try #require(try await poller.nextPage(after: nil))
+        #expect(first.cursor.flatMap(PollState.init(decoding:))?.window?.next == "https://fake.example.com/events?after=a")
+        do {
+            _ = try await poller.nextPage(after: first.cursor)
+            Issue.record("a next link to another host was accepted")
+        } catch let error as PollError {
+            #expect(error.reason == "unsafe_next_link")
+            #expect(error.needsOperator)
+        }
+        #expect(http.requests[1].url == "https://fake.example.com/events?after=a")  // followed verbatim
+        #expect(http.requests[1].header("Authorization") == "Bearer t0k")
+        #expect(http.requests.count == 2)  // nothing was ever sent to elsewhere.example.net
     }
 
     @Test func overlapIsDroppedOnlyForIDsWhosePageWasCommitted() async throws {
