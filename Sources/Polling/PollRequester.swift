@@ -18,7 +18,7 @@ struct FetchedPage: Sendable {
 /// then the response classified — 401 renews the credential once, 401/403 after that is reported
 /// once and retried slowly, 429/503 wait as the server asks, 5xx, network errors and unusable
 /// bodies back off exponentially with jitter, each up to `maxAttempts`.
-final class PollRequester: @unchecked Sendable {
+final class PollRequester: Sendable {
     let settings: PollSettings
     let sourceType: String
     let permissionHint: String

@@ -21,7 +21,7 @@ import Testing
         settings.backfill = .duration(.seconds(3 * 3600))
         settings.lag = .seconds(5)
         settings.requestsPerSecond = 1000
-        settings.http.totalTimeout = .milliseconds(800)
+        settings.http.totalTimeout = .seconds(2)  // the look-alike's "timeout" fault sleeps 3 s
         return ConductorOneSource.Configuration(settings: settings, clientID: clientID, clientSecret: Secret(secret))
     }
 
@@ -39,7 +39,7 @@ import Testing
     @Test func signsTheAssertionRenewsAnExpiredTokenAndDeliversEveryEventOnce() async throws {
         let (secret, publicKey) = Self.credentials()
         let vendor = try Lookalike("conductor_one.py", ["--client-id", Self.clientID, "--public-key", publicKey, "--events", "730", "--span", "7200"],
-                                   environment: ["LOOKALIKE_TIMEOUT_SLEEP": "1.5"])
+                                   environment: ["LOOKALIKE_TIMEOUT_SLEEP": "3"])
         defer { vendor.stop() }
         try await vendor.inject(["ok", "expire", "ok", "429", "500", "ok", "truncated", "ok", "malformed", "timeout", "ok", "expire"])
         let clock = InstantSleepClock()

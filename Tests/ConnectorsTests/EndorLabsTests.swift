@@ -14,13 +14,13 @@ import Testing
         settings.lag = .seconds(5)
         settings.pageSize = 150
         settings.requestsPerSecond = 1000
-        settings.http.totalTimeout = .milliseconds(800)
+        settings.http.totalTimeout = .seconds(2)  // the look-alike's "timeout" fault sleeps 3 s
         return EndorLabsSource.Configuration(settings: settings, namespace: "acme", apiKey: Secret(key), apiSecret: Secret(secret))
     }
 
     static func start(events: Int) throws -> Lookalike {
         try Lookalike("endor_labs.py", ["--key", key, "--secret", secret, "--namespace", "acme", "--events", "\(events)", "--span", "7200"],
-                      environment: ["LOOKALIKE_TIMEOUT_SLEEP": "1.5"])
+                      environment: ["LOOKALIKE_TIMEOUT_SLEEP": "3"])
     }
 
     @Test func exchangesTheKeyFollowsPageIDsAndTokensAndDeliversEveryEventOnce() async throws {
