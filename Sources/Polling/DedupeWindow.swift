@@ -49,3 +49,11 @@ public actor MemoryDedupeWindow: DedupeWindow {
 
     public func count(source: String) -> Int { sources[source]?.members.count ?? 0 }
 }
+
+/// For a pipeline that deduplicates itself against the spool's persisted window (by the records'
+/// eventIDs, committed atomically with each page): the poller then passes every event through.
+public struct NoDedupeWindow: DedupeWindow {
+    public init() {}
+    public func contains(source: String, ids: [String]) async -> [Bool] { ids.map { _ in false } }
+    public func record(source: String, ids: [String]) async {}
+}

@@ -57,7 +57,7 @@ import Testing
         let clock = InstantSleepClock()
         let logs = LogCapture()
         let log = TestRecordLog()
-        await log.setFailAppend(4)  // pages 1-3 are durable, page 4 is not
+        await log.setCrashAtAppend(4)  // pages 1-3 are durable; the process dies appending page 4
 
         let first = Self.configuration(vendor, pageSize: 100).makePoller(clock: clock, logger: logs.logger())
         #expect(await PipelineRun.once(first, log: log, logger: logs.logger()) != nil)
@@ -67,7 +67,7 @@ import Testing
         let state = try #require(committed.flatMap(PollState.init(decoding:)))
         #expect(state.window?.next.contains("cursor=") == true)  // mid-window, at page 4
 
-        await log.setFailAppend(nil)
+        await log.setCrashAtAppend(nil)
         let second = Self.configuration(vendor, pageSize: 100).makePoller(clock: clock, logger: logs.logger())
         #expect(await PipelineRun.once(second, log: log, logger: logs.logger()) == nil)
         let delivered = await log.records(idPath: ["id"]).compactMap(\.vendorID)

@@ -48,22 +48,32 @@ struct CapturingHandler: LogHandler {
     }
 }
 
-/// The record log contract with failure injection: appends collect envelopes and commit cursors
-/// like the spool; `failAppend` makes the n-th append (1-based) throw, as a full disk would.
+/// The record log contract with crash injection: appends collect envelopes and commit cursors
+/// like the spool; `crashAtAppend` makes the n-th append (1-based) end the run as a SIGKILL
+/// between fetch and commit would (it throws CancellationError, which every pipeline version
+/// passes through rather than retrying), so nothing of that page is durable.
 actor TestRecordLog: RecordLog {
     private(set) var envelopes: [[UInt8]] = []
     private var cursors: [String: String] = [:]
     private(set) var appends = 0
-    var failAppend: Int?
+    var crashAtAppend: Int?
 
-    func setFailAppend(_ number: Int?) { failAppend = number }
+    func setCrashAtAppend(_ number: Int?) { crashAtAppend = number }
 
     func append(_ envelopes: [[UInt8]], cursor: (source: String, value: String)?) async throws {
         appends += 1
-        if appends == failAppend { throw LookalikeError(message: "disk full (injected)") }
+        if appends == crashAtAppend { throw CancellationError() }
         self.envelopes.append(contentsOf: envelopes)
         if let cursor { cursors[cursor.source] = cursor.value }
     }
+
+    // The spool's protocol extensions (dedupe ids committed with the page); deduplication itself is
+    // the Poller's `DedupeWindow` in these tests, so the log reports no duplicates.
+    func append(_ envelopes: [[UInt8]], cursor: (source: String, value: String)?, seen: (source: String, eventIDs: [String])?) async throws {
+        try await append(envelopes, cursor: cursor)
+    }
+    func duplicates(source: String, eventIDs: [String]) -> Set<String> { [] }
+    func close() {}
 
     func committedCursor(source: String) -> String? { cursors[source] }
     func read(sink: String, maxRecords: Int) async throws -> [LogEntry] { [] }

@@ -49,4 +49,10 @@ import Testing
         #expect(await window.contains(source: "s", ids: ["a", "b", "c", "d", "e"]) == [false, false, true, true, true])
         #expect(await window.count(source: "s") == 3)
     }
+
+    @Test func noDedupeWindowPassesEverythingThrough() async {
+        let window = NoDedupeWindow()
+        await window.record(source: "s", ids: ["a"])
+        #expect(await window.contains(source: "s", ids: ["a", "b"]) == [false, false])
+    }
 }
