@@ -90,10 +90,9 @@ public struct Pipeline: Sendable {
             } catch is CancellationError {
                 break
             } catch {
-                var delay = backoff.nextDelay()
                 // A source that knows better (rate-limit reset, missing permission) sets the pace.
                 let advice = error as? any RetryAdvice
-                if let after = advice?.retryAfter { delay = max(delay, after) }
+                let delay = max(backoff.nextDelay(), advice?.retryAfter ?? .zero)
                 if once && (backoff.failures >= onceAttempts || advice?.needsOperator == true) {
                     throw PipelineError(failures: ["source \(source.id): \(error)"])
                 }

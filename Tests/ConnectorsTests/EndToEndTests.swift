@@ -49,6 +49,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: output) }
         let config = temporaryPath(".yaml")
         defer { try? FileManager.default.removeItem(atPath: config) }
+        let spool = temporaryPath("-spool")  // a durable spool (where there is one) needs a writable directory
+        defer { try? FileManager.default.removeItem(atPath: spool) }
         try """
             workspaceID: e2e
             sources:
@@ -56,6 +58,9 @@ import Testing
             sinks:
               - type: file
                 path: \(output)
+            spool:
+              dir: \(spool)
+              maxBytes: 64MiB
             log:
               level: debug
             """.write(toFile: config, atomically: true, encoding: .utf8)
