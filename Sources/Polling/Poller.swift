@@ -81,16 +81,10 @@ public struct Poller<API: VendorAPI>: AuditSource {
         }
 
         let fetched = try await requester.fetchPage(request, api: api, currentToken: state.window?.next)
-        var ids: [String] = []
-        var times: [Timestamp?] = []
-        for event in fetched.events {
-            ids.append(event.id)
-            times.append(event.time)
-        }
-        let seen = await dedupe.contains(source: settings.id, ids: ids)
+        let seen = await dedupe.contains(source: settings.id, ids: fetched.events.map(\.id))
         var ranges: [Range<Int>] = []
         var delivered: [String] = []
-        for (index, event) in fetched.events.enumerated() where !seen[index] {
+        for (index, event) in fetched.events.enumerated() where !(index < seen.count && seen[index]) {
             ranges.append(event.range)
             delivered.append(event.id)
             if let time = event.time, time >= (state.watermark?.time ?? .zero) {
