@@ -29,8 +29,22 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // libcurl (Debian libcurl4-openssl-dev) and typed wrappers for its variadic calls.
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CCurlShim", dependencies: ["CCurl"], path: "Sources/CCurlShim"),
+        // The polling kit every vendor connector uses: HTTP on curl's multi interface, auth,
+        // paging, rate limits, poll state, backfill/gaps, dedupe.
+        .target(
+            name: "Polling",
+            dependencies: [
+                "RelayCore", "CCurl", "CCurlShim",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Stage 1: where raw vendor events come from (replay files; vendor API pollers).
-        .target(name: "Connectors", dependencies: ["RelayCore"]),
+        .target(name: "Connectors", dependencies: ["RelayCore", "Polling", .product(name: "Logging", package: "swift-log")]),
         // Stage 2: vendor event -> normalized record, one file per vendor.
         .target(name: "Normalizers", dependencies: ["RelayCore"]),
         // Stage 3: GeoIP/ASN enrichment. GeoIP is the pure-Swift MaxMind DB reader (no dependencies).
@@ -114,6 +128,14 @@ let package = Package(
         .testTarget(
             name: "SyslogTests",
             dependencies: ["Sinks", "RelayCore", "Normalizers", "Connectors", "Relay", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "PollingTests",
+            dependencies: ["Polling", "RelayCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "ConnectorsTests",
+            dependencies: ["Connectors", "Polling", "Relay", "RelayCore", "Normalizers", "Sinks", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
         ),
     ]
 )

@@ -40,7 +40,8 @@ public final class PageNormalizer {
     /// a content-hash eventID and the parse error in `tags["auditrelay.error"]`: nothing a vendor
     /// sent is dropped on the floor.
     public func normalize(page: RawPage, identity: SourceIdentity, into records: inout [AuditRecord]) {
-        let normalizer = registry.normalizer(for: page.sourceType)
+        // A poller's gap report keeps the vendor's sourceType but is not a vendor event.
+        let normalizer: (any Normalizer)? = page.stream == GapEvent.stream ? GapNormalizer() : registry.normalizer(for: page.sourceType)
         for range in page.events {
             let bytes = page.body[range]
             var record = baseRecord(bytes, sourceType: page.sourceType, identity: identity, receivedAt: page.receivedAt)

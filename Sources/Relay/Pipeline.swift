@@ -96,9 +96,13 @@ public struct Pipeline: Sendable {
                 break
             } catch {
                 metrics.errors.increment()
-                let delay = backoff.nextDelay()
+                // A source that knows better (rate-limit reset, missing permission) sets the pace.
+                let advice = error as? any RetryAdvice
+                let delay = max(backoff.nextDelay(), advice?.retryAfter ?? .zero)
+                if once && (backoff.failures >= onceAttempts || advice?.needsOperator == true) {
+                    throw PipelineError(failures: ["source \(source.id): \(error)"])
+                }
                 logger.warning("poll failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
-                if once && backoff.failures >= onceAttempts { throw PipelineError(failures: ["source \(source.id): \(error)"]) }
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
                 continue
             }

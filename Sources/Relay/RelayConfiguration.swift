@@ -166,6 +166,9 @@ public struct RelayConfiguration: Sendable {
 public enum ComponentCatalog {
     public static let sources: [String: @Sendable (ConfigSection) -> any SourceDefinition] = [
         "replay": { ReplaySource.Configuration($0) },
+        "conductor-one": { ConductorOneSource.Configuration($0) },
+        "kandji": { KandjiSource.Configuration($0) },
+        "endor-labs": { EndorLabsSource.Configuration($0) },
     ]
 
     public static let sinks: [String: @Sendable (ConfigSection, String) -> any SinkDefinition] = [
@@ -178,6 +181,18 @@ public enum ComponentCatalog {
 
 extension ReplaySource.Configuration: SourceDefinition {
     public func makeSource() throws -> any AuditSource { ReplaySource(configuration: self) }
+}
+
+extension ConductorOneSource.Configuration: SourceDefinition {
+    public func makeSource() throws -> any AuditSource { try makePoller() }
+}
+
+extension KandjiSource.Configuration: SourceDefinition {
+    public func makeSource() throws -> any AuditSource { makePoller() }
+}
+
+extension EndorLabsSource.Configuration: SourceDefinition {
+    public func makeSource() throws -> any AuditSource { makePoller() }
 }
 
 struct StdoutSinkDefinition: SinkDefinition {

@@ -42,6 +42,14 @@ extension AuditSource {
     public var deduplicates: Bool { true }
 }
 
+/// What a source's error can tell the pipeline about retrying it: how long a retry is pointless
+/// (a rate limit's reset, the slow retry after a permission error), and whether a person must act
+/// first (then a `--once` run stops at once instead of retrying).
+public protocol RetryAdvice: Error {
+    var retryAfter: Duration? { get }
+    var needsOperator: Bool { get }
+}
+
 /// Stage 2: one vendor's events -> normalized records. Never fails: what it cannot read stays at
 /// its zero value, and `rawLog` always keeps the original.
 public protocol Normalizer: Sendable {

@@ -1,0 +1,108 @@
+import RelayCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a vendor knows about itself, used as defaults for the common settings.
+public struct VendorDefaults: Sendable {
+    public var baseURL: String?
+    public var backfill: Backfill
+    /// How long the vendor keeps events: backfill and resumes are clamped to it (with a gap record).
+    public var retention: Duration
+    /// Settle delay: only ask for events older than now − lag.
+    public var lag: Duration
+    /// Overlap re-read at the start of every window, deduplicated by vendor event id.
+    public var lookback: Duration
+    public var pageSize: Int
+    public var requestsPerSecond: Double
+    public var burst: Int
+
+    public init(baseURL: String? = nil, backfill: Backfill, retention: Duration, lag: Duration, lookback: Duration,
+                pageSize: Int, requestsPerSecond: Double, burst: Int) {
+        self.baseURL = baseURL
+        self.backfill = backfill
+        self.retention = retention
+        self.lag = lag
+        self.lookback = lookback
+        self.pageSize = pageSize
+        self.requestsPerSecond = requestsPerSecond
+        self.burst = burst
+    }
+}
+
+/// The settings every polled source has: `id`, `baseURL`, `interval`, `backfill`, `lag`,
+/// `lookback`, `proxy`, `caBundle` (plus `retention`, `timeout`, `pageSize`, `requestsPerSecond`).
+public struct PollSettings: Sendable {
+    public var id: String
+    public var baseURL: String
+    public var interval: Duration
+    public var backfill: Backfill
+    public var retention: Duration
+    public var lag: Duration
+    public var lookback: Duration
+    public var pageSize: Int
+    public var requestsPerSecond: Double
+    public var burst: Int
+    public var http = HTTPOptions()
+    public var retry = RetryTiming()
+    /// Attempts per request before a transient failure is handed to the pipeline.
+    public var maxAttempts = 6
+    /// How long to wait before retrying after a permission error (a person must act first).
+    public var permissionRetry: Duration = .seconds(300)
+
+    public init(id: String, baseURL: String, defaults: VendorDefaults, interval: Duration = .seconds(60)) {
+        self.id = id
+        self.baseURL = baseURL
+        self.interval = interval
+        backfill = defaults.backfill
+        retention = defaults.retention
+        lag = defaults.lag
+        lookback = defaults.lookback
+        pageSize = defaults.pageSize
+        requestsPerSecond = defaults.requestsPerSecond
+        burst = defaults.burst
+    }
+
+    /// Reads the common keys from `section`. `baseURL` is required unless the vendor has a default
+    /// (`derivedBaseURL` is one computed from other keys, such as ConductorOne's client id).
+    /// - Parameters:
+    ///   - baseURLRequired: false when the connector reports a missing host itself (ConductorOne
+    ///     derives it from the client id and names that key instead).
+    public init(_ section: ConfigSection, defaults: VendorDefaults, derivedBaseURL: String? = nil, baseURLRequired: Bool = true) {
+        let id = section.requiredString("id")
+        var baseURL = section.string("baseURL") ?? derivedBaseURL ?? defaults.baseURL ?? ""
+        while baseURL.hasSuffix("/") { baseURL.removeLast() }
+        self.init(id: id, baseURL: baseURL, defaults: defaults, interval: section.duration("interval", default: .seconds(60)))
+        if baseURL.isEmpty {
+            if baseURLRequired { section.report("baseURL", "is required") }
+        } else if URLParts(baseURL) == nil {
+            section.report("baseURL", "\(section.quoted("baseURL")) is not an http(s) URL")
+        }
+        if interval < .seconds(1) { section.report("interval", "must be at least 1s") }
+        if let text = section.string("backfill") {
+            if let parsed = Backfill(text) { backfill = parsed } else {
+                section.report("backfill", "\(section.quoted("backfill")) is not a duration (24h, 7d), an RFC 3339 time or none")
+            }
+        }
+        retention = section.duration("retention", default: retention)
+        lag = section.duration("lag", default: lag)
+        lookback = section.duration("lookback", default: lookback)
+        pageSize = section.integer("pageSize", default: pageSize, range: 1...defaults.pageSize)
+        if let text = section.string("requestsPerSecond") {
+            if let rate = Double(text), rate > 0, rate.isFinite { requestsPerSecond = rate } else {
+                section.report("requestsPerSecond", "\(section.quoted("requestsPerSecond")) is not a positive number")
+            }
+        }
+        http.proxy = section.string("proxy")
+        if let proxy = http.proxy, !proxy.contains("://") {
+            section.report("proxy", "\(section.quoted("proxy")) is not a URL (use e.g. http://proxy.internal:3128)")
+        }
+        http.caBundle = section.string("caBundle")
+        if let caBundle = http.caBundle, access(caBundle, R_OK) != 0 {
+            section.report("caBundle", "\(section.quoted("caBundle")) cannot be read: \(SystemError(errno: errno))")
+        }
+        http.totalTimeout = section.duration("timeout", default: http.totalTimeout)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import RelayCore
+
+/// A client-side token bucket: at most `burst` requests at once, refilled at `rate` per second.
+/// A value type driven by explicit times, so the wait computation is tested without sleeping.
+public struct TokenBucket: Sendable {
+    public let rate: Double
+    public let burst: Double
+    private var tokens: Double
+    private var updated: Timestamp?
+
+    public init(ratePerSecond: Double, burst: Int) {
+        self.rate = max(ratePerSecond, 0.001)
+        self.burst = Double(max(burst, 1))
+        self.tokens = Double(max(burst, 1))
+    }
+
+    /// Takes one token at `now` and returns how long the caller must wait before sending
+    /// (zero when a token was available). Waiting callers queue up: each one reserves a token.
+    public mutating func reserve(at now: Timestamp) -> Duration {
+        if let updated {
+            let elapsed = max(0, Double(now.microseconds - updated.microseconds) / 1_000_000)
+            tokens = min(burst, tokens + elapsed * rate)
+        }
+        updated = now
+        tokens -= 1
+        guard tokens < 0 else { return .zero }
+        return .microseconds(Int64((-tokens / rate * 1_000_000).rounded(.up)))
+    }
+}
+
+/// How long to wait before retrying a request, from the response (429/503 `Retry-After` in
+/// seconds or as an HTTP date; `X-Rate-Limit-Reset`/`X-RateLimit-Reset` epoch seconds) or, for 5xx
+/// and network errors, capped exponential backoff with jitter.
+public struct RetryTiming: Sendable {
+    public var initialBackoff: Duration = .seconds(1)
+    public var maximumBackoff: Duration = .seconds(60)
+    /// Server-requested waits longer than this are cut to it (and the cut is logged by the poller):
+    /// a bogus reset header must not stall a source for a day.
+    public var maximumServerWait: Duration = .seconds(900)
+
+    public init() {}
+
+    /// The wait a response asks for, or nil when it names none.
+    public func serverRequestedWait(_ response: HTTPResponse, now: Timestamp) -> Duration? {
+        if let value = response.header("retry-after"), let wait = Self.parseRetryAfter(value, now: now) {
+            return min(wait, maximumServerWait)
+        }
+        for name in ["x-ratelimit-reset", "x-rate-limit-reset"] {
+            guard let value = response.header(name)?.trimmingCharacters(in: .whitespaces), let number = Double(value) else { continue }
+            // An epoch time (what Okta, GitHub and ServiceNow send); small values are delta seconds.
+            let seconds = number > 1_000_000_000 ? number - now.secondsSinceEpoch : number
+            return min(.milliseconds(Int64(max(0, seconds) * 1000)), maximumServerWait)
+        }
+        return nil
+    }
+
+    /// The n-th (1-based) consecutive failure's backoff: uniformly random in [ceiling/2, ceiling]
+    /// where ceiling = min(maximum, initial * 2^(n-1)). `unit` is a random number in [0, 1].
+    public func backoff(failure: Int, unit: Double) -> Duration {
+        let exponent = Double(min(max(failure - 1, 0), 30))
+        let ceiling = min(maximumBackoff.seconds, initialBackoff.seconds * pow(2, exponent))
+        let seconds = ceiling / 2 + ceiling / 2 * min(max(unit, 0), 1)
+        return .milliseconds(Int64((seconds * 1000).rounded()))
+    }
+
+    /// `Retry-After`: delta seconds, or an HTTP date (IMF-fixdate, RFC 850 or asctime).
+    public static func parseRetryAfter(_ value: String, now: Timestamp) -> Duration? {
+        let text = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Int64(text) { return .seconds(max(0, seconds)) }
+        guard let date = HTTPDate.parse(text) else { return nil }
+        let delta = date.microseconds - now.microseconds
+        return .microseconds(max(0, delta))
+    }
+}
+
+/// The three date formats RFC 9110 §5.6.7 requires recipients to accept.
+public enum HTTPDate {
+    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+
+    public static func parse(_ text: String) -> Timestamp? {
+        // Drop the weekday: "Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT",
+        // "Sun Nov  6 08:49:37 1994".
+        let parts = text.replacingOccurrences(of: "-", with: " ").split(separator: " ").map(String.init)
+        var day: Int?, month: Int?, year: Int?, clock: [Int]?
+        for part in parts.dropFirst() {
+            let lowered = part.lowercased()
+            if let index = months.firstIndex(of: String(lowered.prefix(3))), lowered.count >= 3, Int(lowered) == nil {
+                month = index + 1
+            } else if part.contains(":") {
+                let pieces = part.split(separator: ":").compactMap { Int($0) }
+                if pieces.count == 3 { clock = pieces }
+            } else if let number = Int(part) {
+                if day == nil && number <= 31 && part.count <= 2 { day = number } else { year = number }
+            }
+        }
+        guard let day, let month, var year, let clock else { return nil }
+        if year < 100 { year += year < 70 ? 2000 : 1900 }
+        let text = String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, clock[0], clock[1], clock[2])
+        return Timestamp(parsing: text)
+    }
+}

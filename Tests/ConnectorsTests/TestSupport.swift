@@ -1,0 +1,125 @@
+import Foundation
+import Logging
+import Polling
+@testable import Relay
+import Normalizers
+import RelayCore
+
+/// Real wall-clock time (the look-alikes stamp events with it), but sleeps return at once and are
+/// recorded: a 429 with `Retry-After: 7` costs the test nothing and shows up in `sleeps`.
+final class InstantSleepClock: PollClock, @unchecked Sendable {
+    private let slept = LockedValue<[Duration]>([])
+    var sleeps: [Duration] { slept.get() }
+    func now() -> Timestamp { .now() }
+    func sleep(for duration: Duration) async throws {
+        slept.update { $0.append(duration) }
+        await Task.yield()
+    }
+}
+
+/// Collects every log line (message and metadata, rendered) so tests can assert on them and
+/// search them for secrets.
+final class LogCapture: @unchecked Sendable {
+    private let store = LockedValue<[String]>([])
+    var lines: [String] { store.get() }
+    var text: String { lines.joined(separator: "\n") }
+    func append(_ line: String) { store.update { $0.append(line) } }
+
+    func logger(_ label: String = "test") -> Logger {
+        var logger = Logger(label: label) { _ in CapturingHandler(capture: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+}
+
+struct CapturingHandler: LogHandler {
+    let capture: LogCapture
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        let rendered = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        capture.append("\(event.level) \(event.message) \(rendered)")
+    }
+}
+
+/// The record log contract with crash injection: appends collect envelopes and commit cursors
+/// like the spool; `crashAtAppend` makes the n-th append (1-based) end the run as a SIGKILL
+/// between fetch and commit would (it throws CancellationError, which every pipeline version
+/// passes through rather than retrying), so nothing of that page is durable.
+actor TestRecordLog: RecordLog {
+    private(set) var envelopes: [[UInt8]] = []
+    private var cursors: [String: String] = [:]
+    private(set) var appends = 0
+    var crashAtAppend: Int?
+
+    func setCrashAtAppend(_ number: Int?) { crashAtAppend = number }
+
+    func append(_ envelopes: [[UInt8]], cursor: (source: String, value: String)?) async throws {
+        appends += 1
+        if appends == crashAtAppend { throw CancellationError() }
+        self.envelopes.append(contentsOf: envelopes)
+        if let cursor { cursors[cursor.source] = cursor.value }
+    }
+
+    // The spool's protocol extensions (dedupe ids committed with the page); deduplication itself is
+    // the Poller's `DedupeWindow` in these tests, so the log reports no duplicates.
+    func append(_ envelopes: [[UInt8]], cursor: (source: String, value: String)?, seen: (source: String, eventIDs: [String])?) async throws {
+        try await append(envelopes, cursor: cursor)
+    }
+    func duplicates(source: String, eventIDs: [String]) -> Set<String> { [] }
+    func close() {}
+
+    func committedCursor(source: String) -> String? { cursors[source] }
+    func read(sink: String, maxRecords: Int) async throws -> [LogEntry] { [] }
+    func acknowledge(sink: String, sequences: [UInt64]) {}
+    func retry(sink: String, sequences: [UInt64]) {}
+    func closeForAppends() {}
+    func status() -> RecordLogStatus {
+        RecordLogStatus(records: envelopes.count, bytes: 0, oldestUnacknowledgedAge: nil, writable: true)
+    }
+
+    /// The parsed records: (eventName, vendor id read from rawLog at `idPath`).
+    func records(idPath: [String]) -> [(eventName: String, vendorID: String?, json: String)] {
+        envelopes.compactMap { envelope in
+            guard let view = EnvelopeView(envelope) else { return nil }
+            let json = Array(envelope[view.jsonRange])
+            let document = JSONDocument()
+            guard let record = try? document.parse(json) else { return nil }
+            let eventName = record["eventName"]?.string ?? ""
+            let raw = record["rawLog"]?.string ?? ""
+            let event = JSONDocument()
+            let vendorID = (try? event.parse(Array(raw.utf8)))?.value(at: idPath)?.text
+            return (eventName, vendorID, String(decoding: json, as: UTF8.self))
+        }
+    }
+}
+
+enum PipelineRun {
+    /// One `--once` run of `source` into `log`; returns the error if the run failed.
+    static func once(_ source: any AuditSource, log: TestRecordLog, logger: Logger) async -> (any Error)? {
+        var pipeline = Pipeline(sources: [.init(source: source, identity: SourceIdentity(workspaceID: "w", sourceID: source.id))],
+                                sinks: [], log: log, logger: logger)
+        pipeline.backoff = Backoff(initial: .milliseconds(1), maximum: .milliseconds(5))
+        do {
+            try await pipeline.run(once: true)
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
+
+extension Array where Element: Hashable {
+    /// Elements that occur more than once.
+    var duplicates: [Element] {
+        var counts: [Element: Int] = [:]
+        for element in self { counts[element, default: 0] += 1 }
+        return counts.filter { $0.value > 1 }.map(\.key)
+    }
+}

@@ -1,0 +1,208 @@
+"""Shared machinery of the vendor look-alikes the connector tests run: a threaded HTTP/1.1 server
+on 127.0.0.1 (ephemeral port, printed as `PORT n`), a store of generated events, fault injection
+driven by the test, and statistics. Exits when its stdin closes, so a dying test leaves nothing.
+
+Control API (no auth):
+  POST /_control {"faults": ["429", "429date", "500", "503reset", "timeout", "truncated",
+                   "malformed", "expire", "403", "ok"]}   queued; each data request takes the next
+  POST /_control {"add": N}                         appends N newer events
+  GET  /_stats                                      counters and every event id
+Responses over 1 KiB are gzipped when the client accepts it; absolute-form request targets (a
+client using this server as its HTTP proxy) are served and counted.
+"""
+import argparse
+import email.utils
+import gzip
+import json
+import os
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Store:
+    def __init__(self, count, span, newest_age, make_event):
+        self.lock = threading.Lock()
+        self.make_event = make_event
+        self.events = []  # (time_seconds, id, event)
+        self.faults = []
+        self.stats = {"token_requests": 0, "data_requests": 0, "auth_failures": 0, "faults_served": [], "bad_requests": [],
+                      "proxied_requests": 0, "gzipped_responses": 0}
+        self.client_ports = set()
+        now = time.time()
+        for index in range(count):
+            t = now - span + (span - newest_age) * index / max(count - 1, 1)
+            self._append(round(t, 3))
+
+    def _append(self, t):
+        n = len(self.events)
+        event_id = str(uuid.UUID(int=n + 1))
+        self.events.append((t, event_id, self.make_event(n, event_id, t)))
+
+    def add(self, count):
+        with self.lock:
+            now = time.time()
+            for index in range(count):
+                self._append(round(now - 60 + index * 0.001, 3))
+
+    def window(self, start, end):
+        with self.lock:
+            return [e for e in self.events if start <= e[0] < end]
+
+    def next_fault(self):
+        with self.lock:
+            if self.faults:
+                fault = self.faults.pop(0)
+                self.stats["faults_served"].append(fault)
+                return fault
+            return None
+
+    def count(self, key):
+        with self.lock:
+            self.stats[key] += 1
+
+
+def rfc3339(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%06dZ" % int(round((t % 1) * 1e6) % 1000000)
+
+
+def parse_rfc3339(text):
+    text = text.strip()
+    if text.endswith("Z"):
+        text = text[:-1]
+    fraction = 0.0
+    if "." in text:
+        text, frac = text.split(".", 1)
+        fraction = float("0." + frac)
+    import calendar
+    return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%S")) + fraction
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    store = None
+    vendor = None  # an object with handle(handler, method, path, query, body) -> bool
+
+    def log_message(self, *args):
+        pass
+
+    def body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def send_json(self, status, payload, headers=None):
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        if len(data) > 1024 and "gzip" in self.headers.get("Accept-Encoding", ""):
+            data = gzip.compress(data)
+            self.send_header("Content-Encoding", "gzip")
+            self.store.count("gzipped_responses")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def apply_fault(self):
+        """Serves the next queued fault instead of the data; True when one was served."""
+        fault = self.store.next_fault()
+        if fault is None:
+            return False
+        if fault == "ok":
+            return False  # spaces faults out: this request is served normally
+        if fault == "429":
+            self.send_json(429, {"error": "rate limited"}, {"Retry-After": "7"})
+        elif fault == "429date":
+            self.send_json(429, {"error": "rate limited"}, {"Retry-After": email.utils.formatdate(time.time() + 30, usegmt=True)})
+        elif fault == "503reset":
+            self.send_json(503, {"error": "busy"}, {"X-RateLimit-Reset": str(int(time.time()) + 20)})
+        elif fault == "500":
+            self.send_json(500, {"error": "internal"})
+        elif fault == "403":
+            self.send_json(403, {"error": "forbidden"})
+        elif fault == "timeout":
+            time.sleep(float(os.environ.get("LOOKALIKE_TIMEOUT_SLEEP", "2.5")))
+            self.send_json(500, {"error": "too late"})
+        elif fault == "truncated":
+            data = json.dumps({"results": [{"id": "x"}] * 50}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            try:
+                self.connection.shutdown(1)
+            except OSError:
+                pass
+        elif fault == "malformed":
+            self.send_json(200, b'{"results": [{"id": "1", "occurred_at": ')
+        elif fault == "expire":
+            self.vendor.expire_tokens()
+            return False  # the request itself is now answered 401 by the auth check
+        return True
+
+    def handle_any(self, method):
+        with self.store.lock:
+            self.store.client_ports.add(self.client_address[1])
+        target = self.path
+        if target.startswith("http://"):  # absolute form: we are being used as a forward proxy
+            self.store.count("proxied_requests")
+            target = "/" + target.split("/", 3)[3] if target.count("/") >= 3 else "/"
+        path, _, query = target.partition("?")
+        body = self.body() if method == "POST" else b""
+        if path == "/_control":
+            request = json.loads(body or b"{}")
+            with self.store.lock:
+                self.store.faults.extend(request.get("faults", []))
+            if request.get("add"):
+                self.store.add(int(request["add"]))
+            return self.send_json(200, {"ok": True})
+        if path == "/_stats":
+            with self.store.lock:
+                stats = dict(self.store.stats)
+                stats["ids"] = [e[1] for e in self.store.events]
+                stats["connections"] = len(self.store.client_ports)
+            return self.send_json(200, stats)
+        if not self.vendor.handle(self, method, path, query, body):
+            self.send_json(404, {"error": "not found"})
+
+    def do_GET(self):
+        self.handle_any("GET")
+
+    def do_POST(self):
+        self.handle_any("POST")
+
+
+def serve(vendor, make_event, extra_arguments=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=100)
+    parser.add_argument("--span", type=float, default=3600.0, help="oldest event age in seconds")
+    parser.add_argument("--newest-age", type=float, default=120.0)
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS with this certificate")
+    for add in extra_arguments or []:
+        add(parser)
+    arguments = parser.parse_args()
+    store = Store(arguments.events, arguments.span, arguments.newest_age, make_event)
+    vendor.configure(arguments, store)
+    Handler.store = store
+    Handler.vendor = vendor
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    if arguments.tls:
+        import ssl
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(arguments.tls[0], arguments.tls[1])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    print("PORT %d" % server.server_address[1], flush=True)
+
+    def watch_stdin():
+        sys.stdin.read()
+        os._exit(0)
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    server.serve_forever()
