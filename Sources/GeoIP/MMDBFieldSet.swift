@@ -219,20 +219,7 @@ extension DataSection {
         var remaining = map.size
         while remaining > 0, wanted > 0 {
             remaining -= 1
-            let keyField = try field(at: position)
-            let keyString: Field
-            let valuePosition: Int
-            if keyField.type == DataType.pointer {
-                keyString = try self.field(at: keyField.size)
-                valuePosition = keyField.payload
-            } else {
-                keyString = keyField
-                valuePosition = keyField.payload + keyField.size
-            }
-            guard keyString.type == DataType.utf8String else {
-                throw DecodeFailure(.mapKeyNotString, at: position, detail: Int(keyString.type))
-            }
-            try checkPayload(keyString)
+            let (keyString, valuePosition) = try mapKey(at: position)
             var matched = -1
             var edgeIndex = node.firstEdge
             let edgeEnd = node.firstEdge + node.edgeCount

@@ -86,6 +86,27 @@ public struct MMDBPath: Sendable, Hashable, ExpressibleByArrayLiteral, CustomStr
 }
 
 extension DataSection {
+    /// The map key at `position` (following a pointer to a shared key) and where its value starts.
+    /// - Throws: `mapKeyNotString` when the key is not a UTF-8 string, or a bounds failure.
+    @inline(__always)
+    func mapKey(at position: Int) throws(DecodeFailure) -> (key: Field, valuePosition: Int) {
+        let keyField = try field(at: position)
+        let keyString: Field
+        let valuePosition: Int
+        if keyField.type == DataType.pointer {
+            keyString = try self.field(at: keyField.size)
+            valuePosition = keyField.payload
+        } else {
+            keyString = keyField
+            valuePosition = keyField.payload + keyField.size
+        }
+        guard keyString.type == DataType.utf8String else {
+            throw DecodeFailure(.mapKeyNotString, at: position, detail: Int(keyString.type))
+        }
+        try checkPayload(keyString)
+        return (keyString, valuePosition)
+    }
+
     /// Follows `path` from the value at `offset` and returns the offset of the value it names (which
     /// may be a pointer), or nil when a key is missing, an index is out of range or a step meets a
     /// non-container.
@@ -131,20 +152,7 @@ extension DataSection {
         var remaining = map.size
         while remaining > 0 {
             remaining -= 1
-            let keyField = try field(at: position)
-            let keyString: Field
-            let valuePosition: Int
-            if keyField.type == DataType.pointer {
-                keyString = try self.field(at: keyField.size)
-                valuePosition = keyField.payload
-            } else {
-                keyString = keyField
-                valuePosition = keyField.payload + keyField.size
-            }
-            guard keyString.type == DataType.utf8String else {
-                throw DecodeFailure(.mapKeyNotString, at: position, detail: Int(keyString.type))
-            }
-            try checkPayload(keyString)
+            let (keyString, valuePosition) = try mapKey(at: position)
             if payloadEquals(keyString, key) {
                 return valuePosition
             }

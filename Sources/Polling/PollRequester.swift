@@ -165,9 +165,9 @@ final class PollRequester: Sendable {
         }
         var events: [FetchedPage.Event] = []
         for event in list.elements {
-            let raw = event.rawBytes
-            let id = event.value(at: api.idPath)?.text.flatMap { $0.isEmpty ? nil : $0 } ?? RecordID.contentHash(raw)
-            events.append(FetchedPage.Event(range: raw.startIndex..<raw.endIndex, id: id, time: Timestamp(json: event.value(at: api.timePath))))
+            let range = event.rawRange  // where the event's exact bytes sit in the page body
+            let id = event.value(at: api.idPath)?.text.flatMap { $0.isEmpty ? nil : $0 } ?? RecordID.contentHash(event.rawBytes)
+            events.append(FetchedPage.Event(range: range, id: id, time: Timestamp(json: event.value(at: api.timePath))))
         }
         let next: String?
         if let origin {

@@ -29,7 +29,7 @@ public enum RelayRuntime {
     /// The spool settings of a config: its directory, hard size cap and the sinks that must acknowledge.
     public static func spoolConfiguration(_ configuration: RelayConfiguration) -> Spool.Configuration {
         Spool.Configuration(directory: configuration.spool.directory, maxBytes: configuration.spool.maxBytes,
-                            segmentBytes: min(64 << 20, max(1 << 20, configuration.spool.maxBytes / 8)),
+                            segmentBytes: min(64 << 20, max(min(4 << 20, configuration.spool.maxBytes / 2), configuration.spool.maxBytes / 8)),
                             fullPolicy: configuration.spool.fullPolicy == "drop_oldest" ? .dropOldest : .block,
                             sinks: configuration.sinks.map(\.name))
     }

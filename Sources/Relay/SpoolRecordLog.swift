@@ -16,9 +16,34 @@ public final class SpoolRecordLog: RecordLog {
         self.maxReadBytes = maxReadBytes
     }
 
+    /// A page larger than a segment can hold is appended in chunks: each chunk commits its records
+    /// with their dedupe ids, and only the last one commits the cursor. A crash between chunks makes
+    /// the source fetch the page again, and the dedupe window drops what was already committed.
     public func append(_ envelopes: [[UInt8]], cursor: (source: String, value: String)?, seen: (source: String, eventIDs: [String])?) async throws {
-        try await spool.append(envelopes, cursor: cursor, seen: seen)
+        let budget = Int(spool.configuration.segmentBytes / 2)
+        let total = envelopes.reduce(0) { $0 + $1.count + Self.frameOverhead }
+        guard total > budget, envelopes.count > 1 else {
+            try await spool.append(envelopes, cursor: cursor, seen: seen)
+            return
+        }
+        let ids = seen.map { $0.eventIDs.count == envelopes.count ? $0.eventIDs : [] } ?? []
+        var start = 0
+        while start < envelopes.count {
+            var end = start
+            var bytes = 0
+            while end < envelopes.count, end == start || bytes + envelopes[end].count + Self.frameOverhead <= budget {
+                bytes += envelopes[end].count + Self.frameOverhead
+                end += 1
+            }
+            let last = end == envelopes.count
+            let chunkSeen = seen.map { (source: $0.source, eventIDs: ids.isEmpty ? (last ? $0.eventIDs : []) : Array(ids[start..<end])) }
+            try await spool.append(Array(envelopes[start..<end]), cursor: last ? cursor : nil, seen: chunkSeen)
+            start = end
+        }
     }
+
+    /// Bytes the spool adds per record (header and CRC), rounded up.
+    static let frameOverhead = 64
 
     public func duplicates(source: String, eventIDs: [String]) async -> Set<String> {
         spool.duplicates(source: source, eventIDs: eventIDs)

@@ -23,7 +23,7 @@ import Glibc
 ///   executor or thread in the pipeline), not from latency-sensitive code. Waiting for space (`.block`) or for
 ///   data (`read`) suspends without blocking a thread.
 public final class Spool: Sendable {
-    let configuration: Configuration
+    public let configuration: Configuration
     /// Segment capacity after capping by `maxBytes`.
     let segmentCapacity: UInt64
     let state: Protected<SpoolState>
