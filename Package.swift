@@ -38,6 +38,7 @@ let package = Package(
             name: "Polling",
             dependencies: [
                 "RelayCore", "CCurl", "CCurlShim",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -29,7 +29,7 @@ public struct Poller<API: VendorAPI>: AuditSource {
         self.clock = clock
         self.dedupe = dedupe
         self.logger = logger
-        self.metrics = PollMetrics()
+        self.metrics = PollMetrics(source: settings.id)
         self.memory = PollerMemory()
         self.requester = PollRequester(settings: settings, sourceType: api.sourceType, permissionHint: api.permissionHint,
                                        authenticator: authenticator, http: http ?? HTTPClient(options: settings.http),

@@ -10,6 +10,12 @@ public enum MetricName {
     public static let sourceLastSuccess = "auditrelay_source_last_success_timestamp_seconds"
     public static let sourceGaps = "auditrelay_source_gaps_total"
     public static let sourceDuplicates = "auditrelay_source_duplicates_dropped_total"
+    public static let sourceRequests = "auditrelay_source_requests_total"
+    public static let sourceRateLimitWaits = "auditrelay_source_rate_limit_waits_total"
+    public static let sourceThrottleWait = "auditrelay_source_throttle_wait_seconds_total"
+    public static let sourceTokenRefreshes = "auditrelay_source_token_refreshes_total"
+    public static let sourceGapSeconds = "auditrelay_source_gap_seconds_total"
+    public static let sourceEventsFetched = "auditrelay_source_events_fetched_total"
     // Sinks
     public static let sinkRecordsSent = "auditrelay_sink_records_sent_total"
     public static let sinkRecordsAcknowledged = "auditrelay_sink_records_acknowledged_total"
