@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "AuditRelayCLI",
             dependencies: [
-                "Relay", "RelayCore", "Normalizers", "Operations", "Spool", "Enrichment", "GeoIP",
+                "Relay", "RelayCore", "Connectors", "Normalizers", "Operations", "Spool", "Enrichment", "GeoIP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Connectors
 import Normalizers
 import RelayCore
 
@@ -43,7 +44,7 @@ struct NormalizeCommand: ParsableCommand {
         var writer = JSONWriter(capacity: 1 << 16)
         var badLines = 0
         var lineNumber = 0
-        let input = StandardInput()
+        let input = LineReader(descriptor: STDIN_FILENO, name: "stdin")
         while let line = try input.nextLine() {
             lineNumber += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
@@ -77,40 +78,5 @@ struct NormalizeCommand: ParsableCommand {
             offset += written
         }
         output.removeAll(keepingCapacity: true)
-    }
-}
-
-/// Reads standard input in large chunks and splits it into lines.
-final class StandardInput {
-    private var buffer: [UInt8] = []
-    private var start = 0
-    private var atEnd = false
-
-    func nextLine() throws -> ArraySlice<UInt8>? {
-        while true {
-            if let newline = buffer[start...].firstIndex(of: 0x0A) {
-                defer { start = newline + 1 }
-                return buffer[start..<newline]
-            }
-            if atEnd {
-                guard start < buffer.count else { return nil }
-                defer { start = buffer.count }
-                return buffer[start...]
-            }
-            if start > 0 {
-                buffer.removeFirst(start)
-                start = 0
-            }
-            let chunk = 1 << 20
-            let old = buffer.count
-            buffer.append(contentsOf: repeatElement(0, count: chunk))
-            let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress! + old, chunk) }
-            if count < 0 && errno == EINTR {
-                buffer.removeLast(chunk)
-                continue
-            }
-            buffer.removeLast(chunk - max(count, 0))
-            if count <= 0 { atEnd = true }
-        }
     }
 }

@@ -4,11 +4,12 @@ import RelayCore
 import Glibc
 #endif
 
-/// Reads a file line by line in large chunks, from a byte offset. Lines longer than
-/// `maximumLineBytes` are an error rather than an unbounded allocation.
-final class LineReader {
-    static let maximumLineBytes = 64 << 20
+/// Reads a file (or an already open descriptor such as standard input) line by line in large
+/// chunks. Lines longer than `maximumLineBytes` are an error rather than an unbounded allocation.
+public final class LineReader {
+    public static let maximumLineBytes = 64 << 20
     private let descriptor: Int32
+    private let ownsDescriptor: Bool
     private let path: String
     /// `buffer[start..<end]` holds bytes read but not yet returned; the rest is spare room.
     private var buffer: [UInt8]
@@ -16,8 +17,10 @@ final class LineReader {
     private var end = 0
     private var atEnd = false
 
-    init(path: String, offset: Int64, chunkBytes: Int = 256 << 10) throws {
+    /// Opens `path` and starts at byte `offset`.
+    public init(path: String, offset: Int64, chunkBytes: Int = 256 << 10) throws {
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        ownsDescriptor = true
         self.path = path
         buffer = [UInt8](repeating: 0, count: chunkBytes)
         guard descriptor >= 0 else { throw ConnectorError("cannot open \(path): \(SystemError(errno: errno))") }
@@ -27,10 +30,18 @@ final class LineReader {
         }
     }
 
-    deinit { close(descriptor) }
+    /// Reads from an open descriptor (e.g. `STDIN_FILENO`), which stays open; `name` is for errors.
+    public init(descriptor: Int32, name: String, chunkBytes: Int = 1 << 20) {
+        self.descriptor = descriptor
+        ownsDescriptor = false
+        path = name
+        buffer = [UInt8](repeating: 0, count: chunkBytes)
+    }
+
+    deinit { if ownsDescriptor { close(descriptor) } }
 
     /// The next line without its newline (a final line without newline counts), or nil at the end.
-    func nextLine() throws -> ArraySlice<UInt8>? {
+    public func nextLine() throws -> ArraySlice<UInt8>? {
         var searchFrom = start
         while true {
             if let newline = buffer[searchFrom..<end].firstIndex(of: 0x0A) {
@@ -65,10 +76,13 @@ final class LineReader {
             end = unread
         }
         if end == buffer.count { buffer.append(contentsOf: [UInt8](repeating: 0, count: buffer.count)) }
-        let count = buffer.withUnsafeMutableBytes { bytes -> Int in
-            guard let base = bytes.baseAddress else { return 0 }
-            return read(descriptor, base + end, bytes.count - end)
-        }
+        var count: Int
+        repeat {
+            count = buffer.withUnsafeMutableBytes { bytes -> Int in
+                guard let base = bytes.baseAddress else { return 0 }
+                return read(descriptor, base + end, bytes.count - end)
+            }
+        } while count < 0 && errno == EINTR
         guard count >= 0 else { throw ConnectorError("cannot read \(path): \(SystemError(errno: errno))") }
         if count == 0 { atEnd = true }
         end += count
