@@ -121,7 +121,10 @@ final class CurlTransfer: @unchecked Sendable {
         _ = ccurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
         _ = ccurl_easy_setopt_callback(easy, CURLOPT_HEADERFUNCTION, curlHeader)
         _ = ccurl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
+        // HTTP/2 when the server offers it in ALPN; concurrent requests to one host then wait for
+        // and share its connection instead of opening one each.
         _ = ccurl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
+        _ = ccurl_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1)
         _ = ccurl_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "")  // every encoding curl supports
         _ = ccurl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout.seconds * 1000))
         _ = ccurl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(options.totalTimeout.seconds * 1000))
@@ -181,14 +184,25 @@ final class CurlTransfer: @unchecked Sendable {
     func complete(_ code: CURLcode) {
         if code == CURLE_OK {
             var status = 0
+            var version = 0
             _ = ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
-            finish(.success(HTTPResponse(status: status, headers: headers, body: body)))
+            _ = ccurl_easy_getinfo_long(easy, CURLINFO_HTTP_VERSION, &version)
+            finish(.success(HTTPResponse(status: status, headers: headers, body: body, httpVersion: Self.versionName(version))))
         } else if overflowed || code == CURLE_FILESIZE_EXCEEDED {
             finish(.failure(PollError(.responseTooLarge(limit: maxBytes), endpoint: endpoint)))
         } else {
             let detail = String(cString: errorBuffer)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
             finish(.failure(PollError.transport(Int(code.rawValue), Redaction.text(message), endpoint: endpoint)))
+        }
+    }
+
+    private static func versionName(_ code: Int) -> String {
+        switch code {
+        case Int(CURL_HTTP_VERSION_1_0): "1.0"
+        case Int(CURL_HTTP_VERSION_2_0): "2"
+        case Int(CURL_HTTP_VERSION_3): "3"
+        default: "1.1"
         }
     }
 

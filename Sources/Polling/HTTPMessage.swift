@@ -30,11 +30,14 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// The protocol the exchange used: "1.0", "1.1", "2" or "3".
+    public var httpVersion: String
 
-    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [], httpVersion: String = "1.1") {
         self.status = status
         self.headers = headers.map { ($0.name.lowercased(), $0.value) }
         self.body = body
+        self.httpVersion = httpVersion
     }
 
     /// The first value of `name` (case-insensitive).

@@ -113,3 +113,136 @@ import Testing
         #expect(await log.records(idPath: ["id"]).count == 450)
     }
 }
+
+/// HTTP/2 where offered: nghttpd (Debian `nghttp2-server`) is a real h2 server over TLS.
+@Suite(.timeLimit(.minutes(1))) struct HTTP2Tests {
+    /// nghttpd on 127.0.0.1 serving `root`, with `-v` so its log shows sessions and streams.
+    final class H2Server: @unchecked Sendable {
+        let port: Int
+        let logPath: String
+
+        init(root: String, cert: String, key: String, logPath: String) throws {
+            self.logPath = logPath
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+            // nghttpd cannot report an ephemeral port, so take a free one and retry if it is gone.
+            for _ in 0..<5 {
+                let candidate = try Self.freePort()
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                process.arguments = ["nghttpd", "-v", "-a", "127.0.0.1", "-d", root, "\(candidate)", key, cert]
+                process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                let deadline = Date().addingTimeInterval(10)
+                while process.isRunning && Date() < deadline {
+                    if Self.accepts(candidate) {
+                        self.port = candidate
+                        self.processRef = process
+                        return
+                    }
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+                Self.kill(process)
+            }
+            throw LookalikeError(message: "nghttpd did not start (is nghttp2-server installed?)")
+        }
+
+        private var processRef: Process?
+
+        func stop() {
+            if let process = processRef { Self.kill(process) }
+            processRef = nil
+        }
+
+        /// nghttpd ignores SIGTERM.
+        private static func kill(_ process: Process) {
+            if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+
+        deinit { stop() }
+
+        /// Distinct client connections that carried requests (the start-up probe carried none).
+        func sessions() throws -> Set<String> {
+            let log = try String(contentsOfFile: logPath, encoding: .utf8)
+            var ids = Set<String>()
+            for line in log.split(separator: "\n") where line.hasPrefix("[id=") && line.contains("recv HEADERS frame") {
+                if let end = line.firstIndex(of: "]") { ids.insert(String(line[..<end])) }
+            }
+            return ids
+        }
+
+        static func freePort() throws -> Int {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                    bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+                }
+            }
+            guard bound else { throw LookalikeError(message: "no free port") }
+            return Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        static func accepts(_ port: Int) -> Bool {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(port).bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            }
+        }
+    }
+
+    @Test func anH2ServerGetsHTTP2AndConcurrentRequestsShareOneConnection() async throws {
+        let tls = try TLSTests.makeCertificate()
+        defer { try? FileManager.default.removeItem(atPath: tls.directory) }
+        let root = "\(tls.directory)/root"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let page = Array(#"{"data":[{"id":"1"}],"next":null}"#.utf8)
+        for index in 0..<8 { FileManager.default.createFile(atPath: "\(root)/page\(index).json", contents: Data(page)) }
+        let server = try H2Server(root: root, cert: tls.cert, key: tls.key, logPath: "\(tls.directory)/nghttpd.log")
+        defer { server.stop() }
+
+        var options = HTTPOptions()
+        options.caBundle = tls.cert
+        // A distinct client name keeps this test's connection apart from other tests' pooled ones.
+        options.userAgent = "auditrelay-h2-test"
+        let client = HTTPClient(options: options)
+        let first = try await client.send(HTTPRequest(url: "https://127.0.0.1:\(server.port)/page0.json"))
+        #expect(first.status == 200)
+        #expect(first.httpVersion == "2")
+        #expect(first.body == page)
+
+        let responses = try await withThrowingTaskGroup(of: HTTPResponse.self) { group in
+            for index in 1..<8 {
+                group.addTask { try await client.send(HTTPRequest(url: "https://127.0.0.1:\(server.port)/page\(index).json")) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(responses.count == 7)
+        #expect(responses.allSatisfy { $0.status == 200 && $0.httpVersion == "2" && $0.body == page })
+        // Eight requests, one TLS connection: the first was kept alive and the rest multiplexed on it.
+        let sessions = try server.sessions()
+        #expect(sessions.count == 1, "\(sessions)")
+    }
+
+    @Test func aServerWithoutH2StaysOnHTTP1() async throws {
+        let tls = try TLSTests.makeCertificate()
+        defer { try? FileManager.default.removeItem(atPath: tls.directory) }
+        let vendor = try Lookalike("kandji.py", ["--token", KandjiTests.token, "--events", "1", "--tls", tls.cert, tls.key])
+        defer { vendor.stop() }
+        var options = HTTPOptions()
+        options.caBundle = tls.cert
+        let response = try await HTTPClient(options: options).send(HTTPRequest(url: "https://127.0.0.1:\(vendor.port)/_stats"))
+        #expect(response.status == 200)
+        #expect(response.httpVersion == "1.1")
+    }
+}
