@@ -39,9 +39,8 @@ struct NormalizeCommand: ParsableCommand {
         let normalizer = PageNormalizer()
         let streamName = stream ?? NormalizerRegistry.standard.normalizer(for: type)?.streams.first ?? ""
         let identity = SourceIdentity(workspaceID: workspaceID, sourceID: sourceID)
-        var output: [UInt8] = []
-        output.reserveCapacity(1 << 20)
-        var writer = JSONWriter(capacity: 1 << 16)
+        // Records are encoded straight into the output buffer, written out per MiB.
+        var output = JSONWriter(capacity: 1 << 20 + 1 << 16)
         var badLines = 0
         var lineNumber = 0
         let input = LineReader(descriptor: STDIN_FILENO, name: "stdin")
@@ -50,17 +49,15 @@ struct NormalizeCommand: ParsableCommand {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             do {
                 let record = try normalizer.normalize(event: line, sourceType: type, stream: streamName, identity: identity, receivedAt: .now())
-                writer.reset()
-                RecordEncoder.encode(record, into: &writer)
-                output.append(contentsOf: writer.bytes)
-                output.append(0x0A)
+                RecordEncoder.encode(record, into: &output)
+                output.raw(0x0A)
             } catch {
                 badLines += 1
                 Terminal.error("stdin:\(lineNumber): \(error)")
             }
-            if output.count >= 1 << 20 { try flush(&output) }
+            if output.bytes.count >= 1 << 20 { try flush(&output.bytes) }
         }
-        try flush(&output)
+        try flush(&output.bytes)
         if badLines > 0 {
             Terminal.error("\(badLines) of \(lineNumber) lines could not be normalized")
             throw ExitCode(1)

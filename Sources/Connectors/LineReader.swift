@@ -44,7 +44,7 @@ public final class LineReader {
     public func nextLine() throws -> ArraySlice<UInt8>? {
         var searchFrom = start
         while true {
-            if let newline = buffer[searchFrom..<end].firstIndex(of: 0x0A) {
+            if let newline = newlineIndex(from: searchFrom) {
                 let line = buffer[start..<newline]
                 start = newline + 1
                 return line
@@ -61,6 +61,15 @@ public final class LineReader {
             let scanned = end - start
             try fill()
             searchFrom = start + scanned
+        }
+    }
+
+    /// memchr: several times faster than a generic element search on long lines.
+    private func newlineIndex(from index: Int) -> Int? {
+        guard index < end else { return nil }
+        return buffer.withUnsafeBufferPointer { bytes -> Int? in
+            guard let base = bytes.baseAddress, let found = memchr(base + index, 0x0A, end - index) else { return nil }
+            return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
         }
     }
 

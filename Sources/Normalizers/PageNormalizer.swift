@@ -63,7 +63,7 @@ public final class PageNormalizer {
         record.sourceType = sourceType
         record.sourceTTL = identity.sourceTTL
         record.receivedAt = receivedAt
-        record.rawLog = Array(bytes)
+        record.rawLog = bytes
         return record
     }
 

@@ -47,7 +47,7 @@ for index in 0..<records {
     var envelope = RecordEnvelope.make(record)
     var message: [UInt8] = []
     if let view = EnvelopeView(envelope) { formatter.append(envelope: envelope, view: view, to: &message) }
-    record.rawLog = Array(repeating: UInt8(ascii: "x"), count: max(0, size - message.count - 2))
+    record.rawLog = ArraySlice(repeating: UInt8(ascii: "x"), count: max(0, size - message.count - 2))
     envelope = RecordEnvelope.make(record)
     entries.append(LogEntry(sequence: UInt64(index), envelope: envelope))
 }

@@ -73,9 +73,9 @@ enum BenchRecords {
         let user = "user\(index % 5000)@example.com"
         let event = #"{"uuid":"\#(record.eventID)","eventType":"\#(record.eventName)","actor":{"alternateId":"\#(user)"},"client":{"ipAddress":"\#(record.src.ip)"},"displayMessage":"#
         // rawLog is escaped inside the record JSON, so size the padding against the encoded result.
-        record.rawLog = Array((event + "\"\"}").utf8)
+        record.rawLog = ArraySlice((event + "\"\"}").utf8)
         let padding = max(0, 1024 - RecordEncoder.encode(record).count)
-        record.rawLog = Array((event + "\"" + hex(padding) + "\"}").utf8)
+        record.rawLog = ArraySlice((event + "\"" + hex(padding) + "\"}").utf8)
         return RecordEnvelope.make(record)
     }
 }

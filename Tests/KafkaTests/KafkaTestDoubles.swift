@@ -19,7 +19,7 @@ enum RecordFactory {
         record.id = RecordID.derive(sourceID: record.sourceID, eventID: record.eventID)
         record.eventName = "user.session.start"
         let bare = RecordEnvelope.make(record).count
-        record.rawLog = Array(String(repeating: "x", count: max(0, size - bare - 12)).utf8)
+        record.rawLog = ArraySlice(String(repeating: "x", count: max(0, size - bare - 12)).utf8)
         return RecordEnvelope.make(record)
     }
 

@@ -34,7 +34,7 @@ import Testing
     func sourceIPIsAnAddressOrEmpty(_ testCase: IPCase) throws {
         let record = try TestSupport.normalize(testCase.json, testCase.sourceType, testCase.stream)
         #expect(record.src.ip == testCase.srcIP)
-        #expect(record.rawLog == Array(testCase.json.utf8))
+        #expect(Array(record.rawLog) == Array(testCase.json.utf8))
     }
 
     /// IPAddress tells IPv4 from IPv6 by the presence of a colon (a byte test, see IPAddress.swift).
@@ -88,7 +88,7 @@ import Testing
             #expect(record.tags["factor"] == "push")
             #expect(record.actor["email"] == "joe@x.io")
             #expect(record.behavior == .authenticationMFA)
-            #expect(record.rawLog == Array(json.utf8))
+            #expect(Array(record.rawLog) == Array(json.utf8))
         }
         // A description string that is not JSON is kept only in rawLog.
         let broken = #"{"action":"user_update","description":"{not json"}"#

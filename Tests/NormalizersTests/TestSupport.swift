@@ -74,6 +74,6 @@ struct CatalogueCase: CustomTestStringConvertible, Sendable {
         #expect(record.eventName == eventName, "\(testDescription)")
         #expect(record.behavior == behavior, "\(testDescription): got \(record.behavior.rawValue)")
         #expect(!record.eventID.isEmpty)
-        #expect(record.rawLog == Array(json.utf8))
+        #expect(Array(record.rawLog) == Array(json.utf8))
     }
 }

@@ -175,6 +175,6 @@ import Testing
         let record = try TestSupport.normalize(#"{"a":1}"#, "no-such-vendor", "x")
         #expect(record.eventID.count == 32)
         #expect(record.behavior == .none)
-        #expect(record.rawLog == Array(#"{"a":1}"#.utf8))
+        #expect(Array(record.rawLog) == Array(#"{"a":1}"#.utf8))
     }
 }

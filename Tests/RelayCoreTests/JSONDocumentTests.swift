@@ -105,6 +105,69 @@ import Testing
         }
     }
 
+    /// The writer and the parser skip plain bytes eight at a time: put every kind of special byte
+    /// at every offset of runs of every length around the word size, and long mixed strings that
+    /// cross the writer's scratch buffer, and compare with a scalar-by-scalar reference.
+    @Test func wordAtATimeScanningFindsEverySpecialByte() throws {
+        func reference(_ text: String) -> [UInt8] {
+            var out: [UInt8] = [0x22]
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += Array(#"\""#.utf8)
+                case "\\": out += Array(#"\\"#.utf8)
+                case "\n": out += Array(#"\n"#.utf8)
+                case "\r": out += Array(#"\r"#.utf8)
+                case "\t": out += Array(#"\t"#.utf8)
+                case "\u{08}": out += Array(#"\b"#.utf8)
+                case "\u{0C}": out += Array(#"\f"#.utf8)
+                case _ where scalar.value < 0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out += Array("\\u00".utf8) + [hex[Int(scalar.value >> 4)], hex[Int(scalar.value & 0xF)]]
+                default: out += Array(String(scalar).utf8)
+                }
+            }
+            return out + [0x22]
+        }
+        let specials: [String] = ["\"", "\\", "\n", "\u{01}", "\u{1F}", "é", "€", "😀", "\u{7F}"]
+        for length in 0..<20 {
+            for offset in 0..<max(length, 1) {
+                for special in specials {
+                    var characters = Array(repeating: Character("a"), count: length)
+                    if length > 0 { characters[offset] = Character(special) }
+                    let text = String(characters)
+                    var writer = JSONWriter()
+                    writer.string(text)
+                    #expect(writer.bytes == reference(text), "\(length)/\(offset)/\(special.debugDescription)")
+                    #expect(try document.parse(writer.bytes).string == text)
+                }
+            }
+        }
+        // A lone invalid byte at every offset becomes exactly one U+FFFD there.
+        for offset in 0..<20 {
+            var bytes = Array(repeating: UInt8(ascii: "b"), count: 20)
+            bytes[offset] = 0xFF
+            var writer = JSONWriter()
+            writer.string(bytes: bytes)
+            let expected = String(repeating: "b", count: offset) + "\u{FFFD}" + String(repeating: "b", count: 19 - offset)
+            #expect(writer.bytes == reference(expected))
+        }
+        var generator = SystemRandomNumberGenerator()
+        let pool: [Unicode.Scalar] = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\u{00}", "\u{1B}", "é", "ß", "€", "\u{1F600}", "{", ":"]
+        for _ in 0..<200 {
+            let plainRun = Int.random(in: 0..<64, using: &generator)
+            var scalars: [Unicode.Scalar] = []
+            while scalars.count < Int.random(in: 0..<3000, using: &generator) {
+                scalars += Array(repeating: "x", count: Int.random(in: 0...plainRun, using: &generator))
+                scalars.append(pool.randomElement(using: &generator) ?? "a")
+            }
+            let text = String(String.UnicodeScalarView(scalars))
+            var writer = JSONWriter()
+            writer.string(text)
+            #expect(writer.bytes == reference(text))
+            #expect(try document.parse(writer.bytes).string == text)
+        }
+    }
+
     @Test func writerNumbers() {
         var writer = JSONWriter()
         writer.integer(Int64.min); writer.raw(","); writer.integer(UInt32.max); writer.raw(",")

@@ -16,7 +16,7 @@ import Spool
         for index in 0..<600 {
             var record = AuditRecord()
             record.eventID = "e\(index)"
-            record.rawLog = Array(String(repeating: "x", count: 4000).utf8)
+            record.rawLog = ArraySlice(String(repeating: "x", count: 4000).utf8)
             envelopes.append(RecordEnvelope.make(record))
             ids.append(record.eventID)
         }

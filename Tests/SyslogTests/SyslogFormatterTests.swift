@@ -79,7 +79,7 @@ import RelayCore
 
     @Test func longMessagesAreCutVisiblyAtACharacterBoundary() throws {
         var record = Self.record()
-        record.rawLog = Array(String(repeating: "é", count: 60_000).utf8)  // 120 000 bytes of 2-byte characters
+        record.rawLog = ArraySlice(String(repeating: "é", count: 60_000).utf8)  // 120 000 bytes of 2-byte characters
         let formatter = SyslogFormatter(hostname: "h", maxMessageBytes: 8192)
         let envelope = RecordEnvelope.make(record)
         let view = try #require(EnvelopeView(envelope))

@@ -42,7 +42,7 @@ enum FixtureRecords {
             record.eventTime = Timestamp(microseconds: 1_700_000_000_000_000 + Int64(index))
             record.receivedAt = record.eventTime
             let base = RecordEncoder.encode(record).count
-            record.rawLog = rawLog ?? Array(repeating: UInt8(ascii: "x"), count: max(0, size - base - 20))
+            record.rawLog = ArraySlice(rawLog ?? Array(repeating: UInt8(ascii: "x"), count: max(0, size - base - 20)))
             return LogEntry(sequence: UInt64(index), envelope: RecordEnvelope.make(record))
         }
     }

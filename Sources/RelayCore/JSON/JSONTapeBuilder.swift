@@ -141,7 +141,14 @@ struct JSONTapeBuilder {
         let start = position
         var flags: UInt8 = 0
         while true {
-            // Fast scan over plain bytes.
+            // Fast scan over plain bytes: eight at a time, then the tail one by one.
+            if let base = input.baseAddress {
+                while position + 8 <= input.count {
+                    let offset = JSONByteScan.firstSpecial(base + position, includingNonASCII: false)
+                    position += offset
+                    if offset < 8 { break }
+                }
+            }
             while position < input.count {
                 let byte = input[position]
                 if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }

@@ -26,6 +26,7 @@ public struct JSONWriter {
     }
 
     public mutating func string(_ value: String) {
+        if value.isEmpty { return raw("\"\"") }  // most optional columns are empty
         var value = value
         value.withUTF8 { string(utf8: $0) }
     }
@@ -46,9 +47,18 @@ public struct JSONWriter {
             let count = input.count
             let escapeTable = Self.escapeTable, hexDigits = Self.hexDigits
             while index < count {
-                if used > Self.scratchSize - 8 {
+                if used > Self.scratchSize - 16 {
                     bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used))
                     used = 0
+                }
+                // Plain runs move eight bytes per step (the whole word is stored; only the plain
+                // prefix counts, and the scratch always has room for the rest).
+                if index + 8 <= count {
+                    let plain = JSONByteScan.firstSpecial(source + index, includingNonASCII: true)
+                    UnsafeMutableRawPointer(out + used).copyMemory(from: source + index, byteCount: 8)
+                    used += plain
+                    index += plain
+                    if plain == 8 { continue }
                 }
                 let byte = source[index]
                 let escape = escapeTable[Int(byte)]
@@ -88,7 +98,9 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    private static let scratchSize = 4096
+    // 1 KiB is the most `withUnsafeTemporaryAllocation` always puts on the stack; beyond it the
+    // standard library may fall back to a heap allocation per call.
+    private static let scratchSize = 1024
 
     /// Per byte: 0 = copy as is; 0xFF = start of a multi-byte UTF-8 sequence (validate);
     /// otherwise the character after the backslash (`u` for `\u00XX`).

@@ -30,8 +30,9 @@ public struct AuditRecord: Sendable {
     public var serviceName = ""
     public var enrichments: [Enrichment] = []
     public var readOnly = false
-    /// The original vendor event, byte for byte as received.
-    public var rawLog: [UInt8] = []
+    /// The original vendor event, byte for byte as received: a slice of the page it came in, so
+    /// normalizing never copies it.
+    public var rawLog: ArraySlice<UInt8> = []
     public var behavior = Behavior.none
     /// Per-source extra columns; a normalizer declares the full set so every column is present.
     public var extras: [ExtraColumn] = []
@@ -72,6 +73,7 @@ public struct KeyValues: Sendable, Equatable, ExpressibleByDictionaryLiteral, Se
             if let index = pairs.firstIndex(where: { $0.key == key }) {
                 if let newValue, !newValue.isEmpty { pairs[index].value = newValue } else { pairs.remove(at: index) }
             } else if let newValue, !newValue.isEmpty {
+                if pairs.isEmpty { pairs.reserveCapacity(8) }  // one allocation for a typical map
                 pairs.append((key, newValue))
             }
         }
