@@ -117,18 +117,20 @@ let package = Package(
         .executableTarget(name: "normalize-bench", dependencies: ["Normalizers", "RelayCore"]),
         // Sink-only syslog benchmark (scripts/bench-syslog.sh); release builds only, not a product.
         .executableTarget(name: "SyslogBench", dependencies: ["Sinks", "RelayCore"]),
+        // Shared by the test targets that run real processes: where the repository and the built products are.
+        .target(name: "TestHelpers", path: "Tests/TestHelpers"),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
         .testTarget(name: "NormalizersTests", dependencies: ["Normalizers", "RelayCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayCore", "Connectors", "Normalizers", "Sinks"]),
-        .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "CLITests", dependencies: ["TestHelpers"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "RelayCore"]),
-        .testTarget(name: "SpoolTests", dependencies: ["Spool"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool", "TestHelpers"]),
         .testTarget(name: "GeoIPTests", dependencies: ["GeoIP"]),
         .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment", "GeoIP", "RelayCore"]),
-        .testTarget(name: "KafkaTests", dependencies: ["Sinks", "Relay", "RelayCore", "Connectors", "CRdKafka"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Sinks", "Relay", "RelayCore", "Connectors", "CRdKafka", "TestHelpers"]),
         .testTarget(
             name: "SyslogTests",
-            dependencies: ["Sinks", "RelayCore", "Normalizers", "Connectors", "Relay", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Sinks", "RelayCore", "Normalizers", "Connectors", "Relay", "TestHelpers", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "PollingTests",
@@ -136,7 +138,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConnectorsTests",
-            dependencies: ["Connectors", "Polling", "Relay", "RelayCore", "Normalizers", "Sinks", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Connectors", "Polling", "Relay", "RelayCore", "Normalizers", "Sinks", "TestHelpers", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
         ),
     ]
 )

@@ -1,20 +1,12 @@
 import Foundation
 import Testing
+import TestHelpers
 
 /// Runs the real `auditrelay` binary, as a user would.
 enum CLI {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = BuiltProducts.repositoryRoot
 
-    /// The binary built next to the test bundle (same build configuration and scratch path).
-    static var binary: String {
-        if let override = ProcessInfo.processInfo.environment["AUDITRELAY_BIN"] { return override }
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for directory in [bundleDirectory, bundleDirectory.deletingLastPathComponent()] {
-            let candidate = directory.appendingPathComponent("auditrelay").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return "\(root)/.build/debug/auditrelay"
-    }
+    static var binary: String { BuiltProducts.path("auditrelay", override: "AUDITRELAY_BIN") }
 
     struct Result {
         var status: Int32
@@ -41,7 +33,7 @@ enum CLI {
         let output = Pipe(), input = Pipe()
         // stderr goes to a file so that neither pipe can fill up while we read the other.
         let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("auditrelay-stderr-\(UUID())").path
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errorPath) }
         let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         process.standardOutput = output

@@ -1,20 +1,13 @@
 import Foundation
 import Testing
+import TestHelpers
 
 /// The real `auditrelay` binary, `run --once` against each look-alike, into a file sink; and
 /// `check` on the shipped example configs.
 @Suite(.timeLimit(.minutes(1))) struct EndToEndTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = BuiltProducts.repositoryRoot
 
-    static var binary: String {
-        if let override = ProcessInfo.processInfo.environment["AUDITRELAY_BIN"] { return override }
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for directory in [bundleDirectory, bundleDirectory.deletingLastPathComponent()] {
-            let candidate = directory.appendingPathComponent("auditrelay").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return "\(root)/.build/debug/auditrelay"
-    }
+    static var binary: String { BuiltProducts.path("auditrelay", override: "AUDITRELAY_BIN") }
 
     /// Runs the binary; stdout and stderr go to files so neither pipe can fill up.
     static func run(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {

@@ -123,7 +123,7 @@ import Testing
 
         init(root: String, cert: String, key: String, logPath: String) throws {
             self.logPath = logPath
-            FileManager.default.createFile(atPath: logPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
             // nghttpd cannot report an ephemeral port, so take a free one and retry if it is gone.
             for _ in 0..<5 {
                 let candidate = try Self.freePort()
@@ -207,7 +207,7 @@ import Testing
         let root = "\(tls.directory)/root"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let page = Array(#"{"data":[{"id":"1"}],"next":null}"#.utf8)
-        for index in 0..<8 { FileManager.default.createFile(atPath: "\(root)/page\(index).json", contents: Data(page)) }
+        for index in 0..<8 { _ = FileManager.default.createFile(atPath: "\(root)/page\(index).json", contents: Data(page)) }
         let server = try H2Server(root: root, cert: tls.cert, key: tls.key, logPath: "\(tls.directory)/nghttpd.log")
         defer { server.stop() }
 

@@ -13,6 +13,7 @@ final class Lookalike: @unchecked Sendable {
     private let stdin = Pipe()
     private let stdout = Pipe()
     let port: Int
+    private let stderrPath: String
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     init(_ script: String, _ arguments: [String], environment: [String: String] = [:]) throws {
@@ -21,6 +22,10 @@ final class Lookalike: @unchecked Sendable {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardInput = stdin
         process.standardOutput = stdout
+        // Kept in a file so that a look-alike that fails to start can say why.
+        stderrPath = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-\(UUID()).stderr").path
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         try process.run()
         // The first line is `PORT n`; give the interpreter 20 s on a loaded machine.
         let handle = stdout.fileHandleForReading
@@ -39,8 +44,13 @@ final class Lookalike: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(20)
         while found.get() == nil && Date() < deadline && process.isRunning { Thread.sleep(forTimeInterval: 0.02) }
         guard let port = found.get() else {
-            process.terminate()
-            throw LookalikeError(message: "\(script) did not print its port")
+            let running = process.isRunning
+            if running { process.terminate() }
+            process.waitUntilExit()
+            let stderr = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+            try? FileManager.default.removeItem(atPath: stderrPath)
+            let state = running ? "still running after 20 s" : "exited with status \(process.terminationStatus)"
+            throw LookalikeError(message: "\(script) did not print its port (\(state)); stderr: \(stderr.suffix(2000))")
         }
         self.port = port
     }
@@ -49,6 +59,7 @@ final class Lookalike: @unchecked Sendable {
         try? stdin.fileHandleForWriting.close()
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: stderrPath)
     }
 
     deinit { stop() }

@@ -25,7 +25,7 @@ import FoundationNetworking
             log: {format: json, level: info}
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let errPath = "\(work)/stderr"
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: EndToEndTests.binary)
         process.arguments = ["run", "--config", config]

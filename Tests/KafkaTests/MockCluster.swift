@@ -1,28 +1,17 @@
 import Foundation
 import Testing
+import TestHelpers
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 enum KafkaTestSupport {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = BuiltProducts.repositoryRoot
 
-    /// A binary built next to the test bundle (same configuration), else in `.build/debug`.
-    static func binary(_ name: String) -> String {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for directory in [bundleDirectory, bundleDirectory.deletingLastPathComponent()] {
-            let candidate = directory.appendingPathComponent(name).path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return "\(root)/.build/debug/\(name)"
-    }
+    static func binary(_ name: String) -> String { BuiltProducts.path(name) }
 
-    static func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kafka-test-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func temporaryDirectory() throws -> String { try BuiltProducts.temporaryDirectory("kafka-test") }
 }
 
 /// The `kafka-mock-cluster` test peer as a child process: librdkafka's mock brokers on 127.0.0.1

@@ -1,35 +1,15 @@
 import Foundation
 import Testing
+import TestHelpers
 @testable import Spool
 
 /// Real-process crash tests: `spool-torture run` appends batches with cursor markers and acknowledges
 /// concurrently; it is SIGKILLed at random points (including during start-up recovery), and after every kill
 /// the spool is reopened here and checked against what the child reported as committed.
 @Suite(.serialized) struct SpoolCrashTests {
-    /// `.build/<config>/spool-torture`, next to the test bundle (override with SPOOL_TORTURE).
+    /// `spool-torture` from the same build (override with SPOOL_TORTURE).
     static func tortureExecutable() throws -> String {
-        var candidates: [URL] = []
-        if let override = ProcessInfo.processInfo.environment["SPOOL_TORTURE"] {
-            candidates.append(URL(fileURLWithPath: override))
-        }
-        for start in [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0])] {
-            var directory = start.deletingLastPathComponent()
-            for _ in 0..<4 {
-                candidates.append(directory.appendingPathComponent("spool-torture"))
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw TortureMissing(searched: candidates.map(\.path))
-        }
-        return found.path
-    }
-
-    struct TortureMissing: Error, CustomStringConvertible {
-        var searched: [String]
-        var description: String {
-            "spool-torture is not built (run `swift build` first); searched \(searched.joined(separator: ", "))"
-        }
+        try BuiltProducts.require("spool-torture", override: "SPOOL_TORTURE")
     }
 
     /// The child's committed lines: the highest last sequence and cursor it saw returned.

@@ -39,14 +39,20 @@ import RelayCore
         let sink = try SyslogSink(configuration: configuration)
 
         // SIGKILL while the sender is busy (a few batches in), restart 500 ms later; the sender
-        // keeps going and retries what was not acknowledged.
+        // keeps going and retries what was not acknowledged. On a loaded machine the killer task
+        // may start late: batch 15 waits for the kill, so it always lands mid-stream.
         let restarted = LockedFlag()
+        let killed = LockedFlag()
         let result = try await Delivery.deliverAll(entries, to: sink, batchSize: 100) { batch in
             try await Task.sleep(for: .milliseconds(2))
+            if batch == 15 {
+                while !killed.value { try await Task.sleep(for: .milliseconds(5)) }
+            }
             if batch == 5 {
                 Task.detached {
                     try? await Task.sleep(for: .milliseconds(30))
                     server.stop()
+                    killed.set()
                     try? await Task.sleep(for: .milliseconds(500))
                     do { try server.start() } catch { Issue.record("restart failed: \(error)") }
                     restarted.set()

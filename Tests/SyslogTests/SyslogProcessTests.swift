@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestHelpers
 @testable import Sinks
 
 #if canImport(Glibc)
@@ -10,18 +11,9 @@ import Glibc
 /// the process must survive the reset connection (OpenSSL writes raise SIGPIPE unless the sink's
 /// thread blocks it), finish with exit 0 (everything acknowledged) and lose at most the window.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct SyslogProcessTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = BuiltProducts.repositoryRoot
 
-    /// Found as Tests/CLITests does: next to the test bundle, else .build/debug.
-    static var binary: String {
-        if let override = ProcessInfo.processInfo.environment["AUDITRELAY_BIN"] { return override }
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for directory in [bundleDirectory, bundleDirectory.deletingLastPathComponent()] {
-            let candidate = directory.appendingPathComponent("auditrelay").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return "\(root)/.build/debug/auditrelay"
-    }
+    static var binary: String { BuiltProducts.path("auditrelay", override: "AUDITRELAY_BIN") }
 
     /// The crash test below reaches a write into a reset TLS connection only by chance (the sink
     /// usually notices the closed connection first), so the guard itself is checked directly.
