@@ -10,7 +10,7 @@ Two workloads:
             databases), Kafka sink acknowledged (acks=all, idempotent) by a 3-broker librdkafka
             mock cluster in another process. Needs scripts/fetch-mmdb-test-data.sh first.
 
-Usage: scripts/bench-pipeline.py [--budget] [--events 200000] [--runs 3] [--binary .build/release/auditrelay]
+Usage: scripts/bench-pipeline.py [--budget] [--sink kafka|file] [--events 200000] [--runs 3] [--binary .build/release/auditrelay]
 """
 import argparse, glob, json, os, shutil, subprocess, tempfile, time
 
@@ -20,7 +20,10 @@ parser.add_argument("--events", type=int, default=200_000)
 parser.add_argument("--binary", default=os.path.join(root, ".build/release/auditrelay"))
 parser.add_argument("--runs", type=int, default=3)
 parser.add_argument("--budget", action="store_true", help="all vendors (~1 KiB), GeoIP, Kafka mock cluster")
+parser.add_argument("--sink", choices=["kafka", "file"], help="override the workload's sink")
+parser.add_argument("--keep", action="store_true", help="keep the generated events and config (path printed)")
 args = parser.parse_args()
+use_kafka = (args.sink or ("kafka" if args.budget else "file")) == "kafka"
 fixtures = os.path.join(root, "Tests/NormalizersTests/Fixtures/emm")
 work = tempfile.mkdtemp(prefix="auditrelay-bench-")
 
@@ -85,7 +88,8 @@ def start_cluster():
 
 def config(bootstrap):
     if bootstrap:
-        sink = f"  - {{type: kafka, name: bench, brokers: \"{bootstrap}\", topic: bench, compression: lz4, librdkafka: {{linger.ms: \"5\"}}}}"
+        extra = os.environ.get("BENCH_LIBRDKAFKA", "")
+        sink = f"  - {{type: kafka, name: bench, brokers: \"{bootstrap}\", topic: bench, compression: lz4, librdkafka: {{linger.ms: \"5\"{extra}}}}}"
     else:
         sink = f"  - {{type: file, path: {work}/out.jsonl}}"
     path = os.path.join(work, "bench.yaml")
@@ -101,7 +105,7 @@ for run in range(args.runs):
     shutil.rmtree(os.path.join(work, "spool"), ignore_errors=True)
     if os.path.exists(os.path.join(work, "out.jsonl")):
         os.remove(os.path.join(work, "out.jsonl"))
-    cluster, bootstrap = start_cluster() if args.budget else (None, None)
+    cluster, bootstrap = start_cluster() if use_kafka else (None, None)
     try:
         config_path = config(bootstrap)
         start = time.monotonic()
@@ -117,7 +121,7 @@ for run in range(args.runs):
             cluster.stdin.close()
             cluster.wait()
     inspect = subprocess.run([args.binary, "spool", "inspect", "--config", config_path], capture_output=True, text=True, check=True).stdout
-    if not args.budget:
+    if not use_kafka:
         lines = sum(1 for _ in open(os.path.join(work, "out.jsonl")))
         assert lines == args.events, f"expected {args.events} records, got {lines}"
     rate = args.events / elapsed
@@ -127,4 +131,7 @@ for run in range(args.runs):
     best = max(best or 0, rate)
 print(f"best: {best:,.0f} events/s")
 print("last spool:", " ".join(inspect.split())[:300])
-shutil.rmtree(work, ignore_errors=True)
+if args.keep:
+    print("kept:", work)
+else:
+    shutil.rmtree(work, ignore_errors=True)

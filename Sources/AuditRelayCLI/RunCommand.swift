@@ -30,6 +30,7 @@ struct RunCommand: AsyncParsableCommand {
     var once = false
 
     func run() async throws {
+        MemoryTuning.apply()
         let configuration = try ConfigFile.load(config)
         (LogFormat(rawValue: configuration.logFormat) ?? .auto).bootstrap(level: Logger.Level(rawValue: configuration.logLevel) ?? .info)
         let logger = Logger(label: "auditrelay")

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Metrics
 import Normalizers
@@ -29,6 +30,8 @@ public struct Pipeline: Sendable {
     /// With `once`, how many consecutive failures of a source or sink end the run with an error.
     public var onceAttempts = 5
     public var backoff = Backoff()
+    /// Page buffers shared by all sources; one per core (see `PageWorkspaces`).
+    let workspaces = PageWorkspaces(count: ProcessInfo.processInfo.activeProcessorCount)
 
     public init(sources: [SourceRun], sinks: [any RecordSink], log: any RecordLog, enrichers: [any Enricher] = [], logger: Logger) {
         self.sources = sources
@@ -78,13 +81,9 @@ public struct Pipeline: Sendable {
         let source = run.source
         var logger = self.logger
         logger[metadataKey: "source"] = "\(source.id)"
-        let normalizer = PageNormalizer()
         var cursor = await log.committedCursor(source: source.id)
         var backoff = self.backoff
         var summary = PipelineSummary()
-        var records: [AuditRecord] = []
-        var envelopes: [[UInt8]] = []
-        var writer = JSONWriter(capacity: 64 << 10)
         let metrics = SourceMetrics(source: source.id)
         // Graceful shutdown (SIGTERM) stops polling after the current page; the sinks then drain.
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -112,32 +111,48 @@ public struct Pipeline: Sendable {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: source.interval) }
                 continue
             }
-            records.removeAll(keepingCapacity: true)
-            normalizer.normalize(page: page, identity: run.identity, into: &records)
-            let seen = source.deduplicates ? try await dropDuplicates(&records, source: source.id, metrics: metrics) : []
-            for enricher in enrichers { enricher.enrich(&records) }
-            envelopes.removeAll(keepingCapacity: true)
-            for record in records {
-                writer.reset()
-                RecordEncoder.encode(record, into: &writer)
-                var envelope: [UInt8] = []
-                envelope.reserveCapacity(writer.bytes.count + 96)
-                writer.bytes.withUnsafeBytes { RecordEnvelope.append(record, json: $0, to: &envelope) }
-                envelopes.append(envelope)
+            let (count, newest) = try await workspaces.withWorkspace { workspace in
+                try await process(page, run: run, in: workspace, metrics: metrics, logger: logger)
             }
-            try await appendRetrying(envelopes, cursor: page.cursor.map { (source.id, $0) }, seen: (source.id, seen), logger: logger)
             if let next = page.cursor { cursor = next }
             summary.polledPages += 1
-            summary.polledRecords += records.count
+            summary.polledRecords += count
             metrics.pages.increment()
-            metrics.events.increment(by: records.count)
+            metrics.events.increment(by: count)
             metrics.lastSuccess.record(Timestamp.now().secondsSinceEpoch)
-            if let newest = records.lazy.map(\.eventTime).max(), newest != .zero {
+            if let newest, newest != .zero {
                 metrics.lag.record(Timestamp.now().secondsSinceEpoch - newest.secondsSinceEpoch)
             }
         }
         logger.debug("source finished", metadata: ["records": "\(summary.polledRecords)"])
         return summary
+    }
+
+    /// Normalizes, enriches and encodes one page and appends it with its cursor. Returns the number
+    /// of records appended and the newest event time among them.
+    private func process(_ page: RawPage, run: SourceRun, in workspace: PageWorkspace, metrics: SourceMetrics,
+                         logger: Logger) async throws -> (count: Int, newest: Timestamp?) {
+        let source = run.source
+        workspace.records.removeAll(keepingCapacity: true)
+        workspace.normalizer.normalize(page: page, identity: run.identity, into: &workspace.records)
+        let seen = source.deduplicates ? try await dropDuplicates(&workspace.records, source: source.id, metrics: metrics) : []
+        for enricher in enrichers { enricher.enrich(&workspace.records) }
+        workspace.envelopes.removeAll(keepingCapacity: true)
+        for record in workspace.records {
+            workspace.writer.reset()
+            RecordEncoder.encode(record, into: &workspace.writer)
+            var envelope: [UInt8] = []
+            envelope.reserveCapacity(workspace.writer.bytes.count + 96)
+            workspace.writer.bytes.withUnsafeBytes { RecordEnvelope.append(record, json: $0, to: &envelope) }
+            workspace.envelopes.append(envelope)
+        }
+        try await appendRetrying(workspace.envelopes, cursor: page.cursor.map { (source.id, $0) }, seen: (source.id, seen), logger: logger)
+        let count = workspace.records.count
+        let newest = workspace.records.lazy.map(\.eventTime).max()
+        // The records slice the page's body (rawLog): drop them now rather than keep the page alive.
+        workspace.records.removeAll(keepingCapacity: true)
+        workspace.envelopes.removeAll(keepingCapacity: true)
+        return (count, newest)
     }
 
     /// Removes records whose eventID the source's dedupe window already holds, or that repeat within
