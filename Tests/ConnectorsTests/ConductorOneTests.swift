@@ -45,16 +45,7 @@ import Testing
         let clock = InstantSleepClock()
         let logs = LogCapture()
         let poller = try Self.configuration(vendor, secret: secret).makePoller(clock: clock, logger: logs.logger())
-        let log = TestRecordLog()
-
-        let failure = await PipelineRun.once(poller, log: log, logger: logs.logger())
-        #expect(failure == nil, "\(String(describing: failure))")
-        let stats = try await vendor.stats()
-        let delivered = await log.records(idPath: ["metadata", "uid"]).compactMap(\.vendorID)
-        #expect(delivered.count == 730)
-        #expect(Set(delivered) == Set(stats.ids))
-        #expect(delivered.duplicates.isEmpty)
-        #expect(stats.badRequests == 0, "the look-alike rejected an assertion or a request")
+        let stats = try await PipelineRun.expectEveryEventOnce(poller, from: vendor, idPath: ["metadata", "uid"], count: 730, logs: logs)
         #expect(stats.tokenRequests == 3)  // the first token, and one after each expiry
         #expect(stats.authFailures == 2)
         #expect(clock.sleeps.contains(.seconds(7)))

@@ -30,16 +30,7 @@ import Testing
         let clock = InstantSleepClock()
         let logs = LogCapture()
         let poller = Self.configuration(vendor).makePoller(clock: clock, logger: logs.logger())
-        let log = TestRecordLog()
-
-        let failure = await PipelineRun.once(poller, log: log, logger: logs.logger())
-        #expect(failure == nil, "\(String(describing: failure))")
-        let stats = try await vendor.stats()
-        let delivered = await log.records(idPath: ["uuid"]).compactMap(\.vendorID)
-        #expect(delivered.count == 1000)
-        #expect(Set(delivered) == Set(stats.ids))
-        #expect(delivered.duplicates.isEmpty)
-        #expect(stats.badRequests == 0)
+        let stats = try await PipelineRun.expectEveryEventOnce(poller, from: vendor, idPath: ["uuid"], count: 1000, logs: logs)
         #expect(stats.tokenRequests == 2)
         #expect(clock.sleeps.contains { $0 > .seconds(25) && $0 <= .seconds(30) })  // Retry-After as an HTTP date
         for secret in [Self.key, Self.secret, "endr-session-"] { #expect(!logs.text.contains(secret)) }

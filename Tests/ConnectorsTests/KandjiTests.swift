@@ -30,17 +30,7 @@ import Testing
         let clock = InstantSleepClock()
         let logs = LogCapture()
         let poller = Self.configuration(vendor).makePoller(clock: clock, logger: logs.logger())
-        let log = TestRecordLog()
-
-        let failure = await PipelineRun.once(poller, log: log, logger: logs.logger())
-        #expect(failure == nil, "\(String(describing: failure))")
-
-        let stats = try await vendor.stats()
-        let delivered = await log.records(idPath: ["id"]).compactMap(\.vendorID)
-        #expect(delivered.count == 1234)
-        #expect(Set(delivered) == Set(stats.ids))
-        #expect(delivered.duplicates.isEmpty)
-        #expect(stats.badRequests == 0)
+        let stats = try await PipelineRun.expectEveryEventOnce(poller, from: vendor, idPath: ["id"], count: 1234, logs: logs)
         #expect(stats.faultsServed.filter { $0 != "ok" }.count == 7, "\(stats.faultsServed) \(clock.sleeps) \(logs.lines.filter { $0.hasPrefix("warning") })")
         // Retry-After: 7 and the reset header (about 20 s) were honoured, through the injected clock.
         #expect(clock.sleeps.contains(.seconds(7)))

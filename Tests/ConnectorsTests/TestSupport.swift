@@ -1,3 +1,4 @@
+import Testing
 import Foundation
 import Logging
 import Polling
@@ -112,6 +113,26 @@ enum PipelineRun {
         } catch {
             return error
         }
+    }
+}
+
+extension PipelineRun {
+    /// Runs `source` once into a fresh log and checks the contract every connector shares: the run
+    /// succeeds, and every event the look-alike served is in the log exactly once (by the vendor id
+    /// at `idPath`), with no request the look-alike had to reject. Returns its statistics.
+    @discardableResult
+    static func expectEveryEventOnce(_ source: any AuditSource, from vendor: Lookalike, idPath: [String], count: Int,
+                                     logs: LogCapture, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Lookalike.Stats {
+        let log = TestRecordLog()
+        let failure = await once(source, log: log, logger: logs.logger())
+        #expect(failure == nil, "\(String(describing: failure))", sourceLocation: sourceLocation)
+        let stats = try await vendor.stats()
+        let delivered = await log.records(idPath: idPath).compactMap(\.vendorID)
+        #expect(delivered.count == count, sourceLocation: sourceLocation)
+        #expect(Set(delivered) == Set(stats.ids), sourceLocation: sourceLocation)
+        #expect(delivered.duplicates.isEmpty, sourceLocation: sourceLocation)
+        #expect(stats.badRequests == 0, "the look-alike rejected a request (auth, assertion or parameters)", sourceLocation: sourceLocation)
+        return stats
     }
 }
 
