@@ -88,8 +88,7 @@ def start_cluster():
 
 def config(bootstrap):
     if bootstrap:
-        extra = os.environ.get("BENCH_LIBRDKAFKA", "")
-        sink = f"  - {{type: kafka, name: bench, brokers: \"{bootstrap}\", topic: bench, compression: lz4, librdkafka: {{linger.ms: \"5\"{extra}}}}}"
+        sink = f"  - {{type: kafka, name: bench, brokers: \"{bootstrap}\", topic: bench, compression: lz4, librdkafka: {{linger.ms: \"5\"}}}}"
     else:
         sink = f"  - {{type: file, path: {work}/out.jsonl}}"
     path = os.path.join(work, "bench.yaml")

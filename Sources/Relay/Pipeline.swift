@@ -133,11 +133,15 @@ public struct Pipeline: Sendable {
     private func process(_ page: RawPage, run: SourceRun, in workspace: PageWorkspace, metrics: SourceMetrics,
                          logger: Logger) async throws -> (count: Int, newest: Timestamp?) {
         let source = run.source
-        workspace.records.removeAll(keepingCapacity: true)
+        // The records slice the page's body (rawLog): empty them on the way out, success or not,
+        // rather than keep the page alive in a workspace another source borrows next.
+        defer {
+            workspace.records.removeAll(keepingCapacity: true)
+            workspace.envelopes.removeAll(keepingCapacity: true)
+        }
         workspace.normalizer.normalize(page: page, identity: run.identity, into: &workspace.records)
         let seen = source.deduplicates ? try await dropDuplicates(&workspace.records, source: source.id, metrics: metrics) : []
         for enricher in enrichers { enricher.enrich(&workspace.records) }
-        workspace.envelopes.removeAll(keepingCapacity: true)
         for record in workspace.records {
             workspace.writer.reset()
             RecordEncoder.encode(record, into: &workspace.writer)
@@ -147,12 +151,7 @@ public struct Pipeline: Sendable {
             workspace.envelopes.append(envelope)
         }
         try await appendRetrying(workspace.envelopes, cursor: page.cursor.map { (source.id, $0) }, seen: (source.id, seen), logger: logger)
-        let count = workspace.records.count
-        let newest = workspace.records.lazy.map(\.eventTime).max()
-        // The records slice the page's body (rawLog): drop them now rather than keep the page alive.
-        workspace.records.removeAll(keepingCapacity: true)
-        workspace.envelopes.removeAll(keepingCapacity: true)
-        return (count, newest)
+        return (workspace.records.count, workspace.records.lazy.map(\.eventTime).max())
     }
 
     /// Removes records whose eventID the source's dedupe window already holds, or that repeat within

@@ -14,7 +14,7 @@ import FoundationNetworking
 
         init(config: String) throws {
             stderrPath = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-\(UUID()).log").path
-            FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
             process.executableURL = URL(fileURLWithPath: CLI.binary)
             process.arguments = ["run", "--config", config]
             process.currentDirectoryURL = URL(fileURLWithPath: CLI.root)

@@ -3,6 +3,7 @@ import Foundation
 import Polling
 import RelayCore
 import Testing
+import TestHelpers
 
 /// The curl-based client against a real local server: proxying, compression, connection reuse,
 /// size limits and cancellation.
@@ -126,7 +127,7 @@ import Testing
             _ = FileManager.default.createFile(atPath: logPath, contents: nil)
             // nghttpd cannot report an ephemeral port, so take a free one and retry if it is gone.
             for _ in 0..<5 {
-                let candidate = try Self.freePort()
+                guard let candidate = Loopback.freePort() else { throw LookalikeError(message: "no free port") }
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
                 process.arguments = ["nghttpd", "-v", "-a", "127.0.0.1", "-d", root, "\(candidate)", key, cert]
@@ -135,7 +136,7 @@ import Testing
                 try process.run()
                 let deadline = Date().addingTimeInterval(10)
                 while process.isRunning && Date() < deadline {
-                    if Self.accepts(candidate) {
+                    if Loopback.accepts(port: candidate) {
                         self.port = candidate
                         self.processRef = process
                         return
@@ -170,34 +171,6 @@ import Testing
                 if let end = line.firstIndex(of: "]") { ids.insert(String(line[..<end])) }
             }
             return ids
-        }
-
-        static func freePort() throws -> Int {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                    bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-                }
-            }
-            guard bound else { throw LookalikeError(message: "no free port") }
-            return Int(UInt16(bigEndian: address.sin_port))
-        }
-
-        static func accepts(_ port: Int) -> Bool {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = UInt16(port).bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            return withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-            }
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -27,7 +28,8 @@ final class RsyslogServer: @unchecked Sendable {
         self.input = input
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("rsyslog-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("work"), withIntermediateDirectories: true)
-        port = try Self.freePort(datagram: input == .udp)
+        guard let free = Loopback.freePort(datagram: input == .udp) else { throw TestFailure("cannot bind an ephemeral port") }
+        port = free
         try config(pki: pki).write(to: directory.appendingPathComponent("rsyslog.conf"), atomically: true, encoding: .utf8)
         try start()
     }
@@ -121,7 +123,7 @@ final class RsyslogServer: @unchecked Sendable {
                 // Readiness for UDP: a probe datagram shows up in the output.
                 sendProbeDatagram()
                 if (try? String(contentsOfFile: outputPath, encoding: .utf8))?.contains("probe") == true { return }
-            } else if Self.canConnect(port: port) {
+            } else if Loopback.accepts(port: port) {
                 return
             }
             usleep(50_000)
@@ -163,45 +165,11 @@ final class RsyslogServer: @unchecked Sendable {
         let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard descriptor >= 0 else { return }
         defer { close(descriptor) }
-        var address = Self.loopback(port: port)
+        var address = Loopback.address(port: port)
         let probe = Array("<14>probe".utf8)
         _ = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(descriptor, probe, probe.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-    }
-
-    static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return address
-    }
-
-    static func canConnect(port: Int) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var address = loopback(port: port)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    /// An unused loopback port (bound, read back, released).
-    static func freePort(datagram: Bool) throws -> Int {
-        let descriptor = socket(AF_INET, Int32(datagram ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw TestFailure("socket failed") }
-        defer { close(descriptor) }
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
-            }
-        }
-        guard bound else { throw TestFailure("cannot bind an ephemeral port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 
