@@ -30,8 +30,8 @@ let package = Package(
             ]
         ),
         // libcurl (Debian libcurl4-openssl-dev) and typed wrappers for its variadic calls.
-        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .target(name: "CCurlShim", dependencies: ["CCurl"], path: "Sources/CCurlShim"),
+        .systemLibrary(name: "CCurl", path: "Sources/CLibraries/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CCurlShim", dependencies: ["CCurl"], path: "Sources/CLibraries/CCurlShim"),
         // The polling kit every vendor connector uses: HTTP on curl's multi interface, auth,
         // paging, rate limits, poll state, backfill/gaps, dedupe.
         .target(
@@ -44,43 +44,39 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Stage 1: where raw vendor events come from (replay files; vendor API pollers).
-        .target(name: "Connectors", dependencies: ["RelayCore", "Polling", .product(name: "Logging", package: "swift-log")]),
-        // Stage 2: vendor event -> normalized record, one file per vendor.
+        // Stage 1 without a vendor API: events replayed from files.
+        .target(name: "Replay", dependencies: ["RelayCore"]),
+        // Stage 2's kit: the normalized record's setters, behavior rules, page normalization.
         .target(name: "Normalizers", dependencies: ["RelayCore"]),
+        // Stages 1 and 2 per vendor, one folder each (Sources/Vendors/<Vendor>/: its poller, its
+        // normalizer, its behavior table), and the catalog of every vendor.
+        .target(
+            name: "Vendors",
+            dependencies: ["RelayCore", "Polling", "Normalizers", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Stage 3: GeoIP/ASN enrichment. GeoIP is the pure-Swift MaxMind DB reader (no dependencies).
         .target(name: "GeoIP"),
         .target(
             name: "Enrichment",
             dependencies: ["GeoIP", "RelayCore", .product(name: "Metrics", package: "swift-metrics")]
         ),
-        .executableTarget(name: "geoip-bench", dependencies: ["GeoIP"]),
         // Stage 4: the durable spool (segmented log, CRC32C per record, group commit, ack watermarks).
-        .target(name: "CCRC32C"),
+        .target(name: "CCRC32C", path: "Sources/CLibraries/CCRC32C"),
         .target(name: "Spool", dependencies: ["CCRC32C"]),
-        .executableTarget(name: "spool-torture", dependencies: ["Spool"]),
         // librdkafka (Debian librdkafka-dev) for the Kafka sink; its mock cluster serves the tests.
-        .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka"),
+        .systemLibrary(name: "CRdKafka", path: "Sources/CLibraries/CRdKafka"),
         // Stage 5: where records go.
         .target(
             name: "Sinks",
             dependencies: ["RelayCore", "CRdKafka", "COpenSSL", .product(name: "Logging", package: "swift-log")]
         ),
-        // Test peer: an N-broker librdkafka mock cluster as a process, fault commands on stdin.
-        .executableTarget(name: "kafka-mock-cluster", path: "Sources/kafka-mock-cluster", linkerSettings: [.linkedLibrary("rdkafka")]),
-        // Benchmark: record log -> Kafka sink -> mock cluster (scripts/bench-kafka.sh runs it next to kcat).
-        .executableTarget(
-            name: "kafka-sink-bench",
-            dependencies: ["Relay", "RelayCore", "Sinks", "CRdKafka", .product(name: "Logging", package: "swift-log")],
-            path: "Sources/kafka-sink-bench"
-        ),
         // OpenSSL (libssl-dev) for the syslog sink's TLS transport.
-        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/CLibraries/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // Wiring: config -> components, the pipeline that moves batches between them.
         .target(
             name: "Relay",
             dependencies: [
-                "RelayCore", "Connectors", "Normalizers", "Enrichment", "Sinks", "Spool",
+                "RelayCore", "Replay", "Vendors", "Normalizers", "Enrichment", "Sinks", "Spool",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -104,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "AuditRelayCLI",
             dependencies: [
-                "Relay", "RelayCore", "Connectors", "Normalizers", "Operations", "Spool", "Enrichment", "GeoIP",
+                "Relay", "RelayCore", "Replay", "Vendors", "Normalizers", "Polling", "Operations", "Spool", "Enrichment", "GeoIP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -113,32 +109,42 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Benchmark: normalize throughput on one core (scripts/bench-normalize.sh).
-        .executableTarget(name: "normalize-bench", dependencies: ["Normalizers", "RelayCore"]),
-        // Sink-only syslog benchmark (scripts/bench-syslog.sh); release builds only, not a product.
-        .executableTarget(name: "SyslogBench", dependencies: ["Sinks", "RelayCore"]),
+
+        // Benchmarks and test peers (Tools/<name>/, run by scripts/ and the tests; not products).
+        .executableTarget(name: "geoip-bench", dependencies: ["GeoIP"], path: "Tools/geoip-bench"),
+        .executableTarget(name: "normalize-bench", dependencies: ["Vendors", "Normalizers", "RelayCore"], path: "Tools/normalize-bench"),
+        .executableTarget(name: "syslog-bench", dependencies: ["Sinks", "RelayCore"], path: "Tools/syslog-bench"),
+        .executableTarget(name: "spool-torture", dependencies: ["Spool"], path: "Tools/spool-torture"),
+        // Record log -> Kafka sink -> mock cluster (scripts/bench-kafka.sh runs it next to kcat).
+        .executableTarget(
+            name: "kafka-sink-bench",
+            dependencies: ["Relay", "RelayCore", "Sinks", "CRdKafka", .product(name: "Logging", package: "swift-log")],
+            path: "Tools/kafka-sink-bench"
+        ),
+        // An N-broker librdkafka mock cluster as a process, fault commands on stdin.
+        .executableTarget(name: "kafka-mock-cluster", path: "Tools/kafka-mock-cluster", linkerSettings: [.linkedLibrary("rdkafka")]),
         // Shared by the test targets that run real processes: where the repository and the built products are.
         .target(name: "TestHelpers", path: "Tests/TestHelpers"),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
-        .testTarget(name: "NormalizersTests", dependencies: ["Normalizers", "RelayCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayCore", "Connectors", "Normalizers", "Sinks"]),
+        .testTarget(name: "NormalizersTests", dependencies: ["Vendors", "Normalizers", "RelayCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayCore", "Replay", "Vendors", "Normalizers", "Sinks"]),
         .testTarget(name: "CLITests", dependencies: ["TestHelpers"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "RelayCore"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "TestHelpers"]),
         .testTarget(name: "GeoIPTests", dependencies: ["GeoIP"]),
         .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment", "GeoIP", "RelayCore"]),
-        .testTarget(name: "KafkaTests", dependencies: ["Sinks", "Relay", "RelayCore", "Connectors", "CRdKafka", "TestHelpers"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Sinks", "Relay", "RelayCore", "Replay", "Vendors", "CRdKafka", "TestHelpers"]),
         .testTarget(
             name: "SyslogTests",
-            dependencies: ["Sinks", "RelayCore", "Normalizers", "Connectors", "Relay", "TestHelpers", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Sinks", "RelayCore", "Normalizers", "Vendors", "Replay", "Relay", "TestHelpers", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "PollingTests",
             dependencies: ["Polling", "RelayCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
-            name: "ConnectorsTests",
-            dependencies: ["Connectors", "Polling", "Relay", "RelayCore", "Normalizers", "Sinks", "TestHelpers", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
+            name: "VendorsTests",
+            dependencies: ["Vendors", "Replay", "Polling", "Relay", "RelayCore", "Normalizers", "Sinks", "TestHelpers", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
         ),
     ]
 )

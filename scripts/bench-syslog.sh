@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Syslog sink benchmark, release build, to a local rsyslogd writing every message to a file, over
 # TCP (octet counting), RELP and TLS (gtls), ~1 KiB messages. Two modes per transport:
-#   sink      `SyslogBench` (Sources/SyslogBench): prepared records straight into SyslogSink in
+#   sink      `syslog-bench` (Tools/syslog-bench): prepared records straight into SyslogSink in
 #             batches of 2000, one delivery at a time (as the pipeline calls it);
 #   pipeline  `auditrelay run --once`: replay -> normalize -> log -> syslog sink. The `file` row is
 #             the same pipeline into the file sink, i.e. the pipeline's own ceiling.
@@ -25,10 +25,10 @@ while (($#)); do
 done
 
 if ((build)); then
-    (cd "$root" && swift build -c release --product auditrelay >/dev/null && swift build -c release --product SyslogBench >/dev/null)
+    (cd "$root" && swift build -c release --product auditrelay >/dev/null && swift build -c release --product syslog-bench >/dev/null)
 fi
 binary=$root/.build/release/auditrelay
-bench=$root/.build/release/SyslogBench
+bench=$root/.build/release/syslog-bench
 work=$(mktemp -d /tmp/auditrelay-bench-syslog.XXXXXX)
 rsyslog_pid=
 cleanup() {

@@ -1,5 +1,6 @@
+import Vendors
 import ArgumentParser
-import Connectors
+import Replay
 import Normalizers
 import RelayCore
 
@@ -11,7 +12,7 @@ struct NormalizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "normalize",
         abstract: "Normalize raw vendor events (NDJSON on stdin) to records (NDJSON on stdout).",
-        discussion: "Writes one record per input line, in order. A line that is not valid JSON is reported on stderr with its line number and skipped; the exit code is then 1, but every good line is still written. Known types: \(NormalizerRegistry.standard.sourceTypes.joined(separator: ", "))."
+        discussion: "Writes one record per input line, in order. A line that is not valid JSON is reported on stderr with its line number and skipped; the exit code is then 1, but every good line is still written. Known types: \(VendorCatalog.normalizers.sourceTypes.joined(separator: ", "))."
     )
 
     @Option(name: .long, help: "The vendor source type, e.g. okta, github, microsoft-365.")
@@ -27,8 +28,8 @@ struct NormalizeCommand: ParsableCommand {
     var workspaceID = ""
 
     func validate() throws {
-        guard let normalizer = NormalizerRegistry.standard.normalizer(for: type) else {
-            throw ValidationError("unknown --type \"\(type)\"; known: \(NormalizerRegistry.standard.sourceTypes.joined(separator: ", "))")
+        guard let normalizer = VendorCatalog.normalizers.normalizer(for: type) else {
+            throw ValidationError("unknown --type \"\(type)\"; known: \(VendorCatalog.normalizers.sourceTypes.joined(separator: ", "))")
         }
         if let stream, !normalizer.streams.contains(stream) {
             throw ValidationError("unknown --stream \"\(stream)\" for \(type); known: \(normalizer.streams.joined(separator: ", "))")
@@ -36,8 +37,8 @@ struct NormalizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let normalizer = PageNormalizer()
-        let streamName = stream ?? NormalizerRegistry.standard.normalizer(for: type)?.streams.first ?? ""
+        let normalizer = PageNormalizer(registry: VendorCatalog.normalizers)
+        let streamName = stream ?? VendorCatalog.normalizers.normalizer(for: type)?.streams.first ?? ""
         let identity = SourceIdentity(workspaceID: workspaceID, sourceID: sourceID)
         // Records are encoded straight into the output buffer, written out per MiB.
         var output = JSONWriter(capacity: 1 << 20 + 1 << 16)

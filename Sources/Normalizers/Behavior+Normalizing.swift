@@ -20,7 +20,7 @@ extension Behavior {
 /// name (`deleteEmailDrafts`, `getObjectInfo`, `query_all`, `Create`), for vendors whose event
 /// type is "an API call" and whose operation names are free-form (Salesforce API/Aura events).
 public enum OperationVerb {
-    static let rules = BehaviorRules([
+    public static let rules = BehaviorRules([
         "get*": .resourceRead, "query*": .resourceRead, "retrieve*": .resourceRead, "read*": .resourceRead,
         "describe*": .resourceRead, "search*": .resourceRead, "list*": .resourceRead, "load*": .resourceRead,
         "fetch*": .resourceRead, "find*": .resourceRead, "view*": .resourceRead, "select*": .resourceRead,

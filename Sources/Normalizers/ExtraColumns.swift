@@ -2,22 +2,22 @@ import RelayCore
 
 /// Builds a source's extra columns (the Kandji and ConductorOne schema tables): every column is
 /// always present, with its zero value when the event lacks it.
-struct ExtraColumnsBuilder {
-    private(set) var columns: [ExtraColumn] = []
+public struct ExtraColumnsBuilder {
+    public private(set) var columns: [ExtraColumn] = []
 
-    init(capacity: Int) { columns.reserveCapacity(capacity) }
+    public init(capacity: Int) { columns.reserveCapacity(capacity) }
 
     /// A String column: scalars as text, vendor objects as their JSON text, missing as "".
-    mutating func string(_ name: StaticString, _ value: JSONValue?) {
+    public mutating func string(_ name: StaticString, _ value: JSONValue?) {
         columns.append(ExtraColumn(name, .string(value?.columnText ?? "")))
     }
 
-    mutating func string(_ name: StaticString, _ text: String) {
+    public mutating func string(_ name: StaticString, _ text: String) {
         columns.append(ExtraColumn(name, .string(text)))
     }
 
     /// An Int32 column: integral numbers or numeric strings in range, else 0.
-    mutating func int32(_ name: StaticString, _ value: JSONValue?) {
+    public mutating func int32(_ name: StaticString, _ value: JSONValue?) {
         var number: Int64 = 0
         if let value = value?.int64, value >= Int64(Int32.min), value <= Int64(Int32.max) { number = value }
         columns.append(ExtraColumn(name, .int(number)))

@@ -40,5 +40,5 @@ extension JSONValue {
 extension StringProtocol {
     /// Substring test from the standard library (`firstRange(of:)`), so it never resolves to
     /// Foundation's slower `contains(_:)` when Foundation happens to be loaded.
-    func includes(_ text: String) -> Bool { firstRange(of: text) != nil }
+    public func includes(_ text: String) -> Bool { firstRange(of: text) != nil }
 }

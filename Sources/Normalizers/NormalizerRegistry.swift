@@ -1,7 +1,7 @@
 import RelayCore
 
-/// Which normalizer handles which `sourceType`. Adding a vendor: one file with its `Normalizer`,
-/// plus one line in `standard`.
+/// Which normalizer handles which `sourceType`. The standard registry, every vendor's normalizer,
+/// is `VendorCatalog.normalizers`.
 public struct NormalizerRegistry: Sendable {
     private let byType: [String: any Normalizer]
 
@@ -10,27 +10,6 @@ public struct NormalizerRegistry: Sendable {
         for normalizer in normalizers { byType[normalizer.sourceType] = normalizer }
         self.byType = byType
     }
-
-    public static let standard = NormalizerRegistry([
-        AppOmniNormalizer(),
-        BoxNormalizer(),
-        ConductorOneNormalizer(),
-        DuoNormalizer(),
-        EndorLabsNormalizer(),
-        GitHubNormalizer(),
-        GoogleWorkspaceNormalizer(),
-        KandjiNormalizer(),
-        Microsoft365Normalizer(),
-        OktaNormalizer(),
-        OneLoginNormalizer(),
-        PingOneNormalizer(),
-        SalesforceNormalizer(),
-        ServiceNowNormalizer(),
-        SlackNormalizer(),
-        SnowflakeNormalizer(),
-        VeevaVaultNormalizer(),
-        WorkdayNormalizer(),
-    ])
 
     public func normalizer(for sourceType: String) -> (any Normalizer)? { byType[sourceType] }
 

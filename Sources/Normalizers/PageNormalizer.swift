@@ -20,7 +20,7 @@ public final class PageNormalizer {
     private let document = JSONDocument()
     private let registry: NormalizerRegistry
 
-    public init(registry: NormalizerRegistry = .standard) {
+    public init(registry: NormalizerRegistry) {
         self.registry = registry
     }
 

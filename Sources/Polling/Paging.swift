@@ -2,48 +2,134 @@ import RelayCore
 
 /// How a vendor points at the next page. The value found is kept verbatim as a string in the
 /// poll state; the connector turns a token into its request, the kit follows URLs itself.
+///
+/// Paging never ends silently on something it cannot read: a token of an unexpected shape, a
+/// `hasMore` flag without a token, or the vendor repeating the token it was just given are
+/// errors naming the vendor and stream, except where the vendor documents the repeat as the end
+/// (Okta's polling `next` link equal to the request).
 public enum Paging: Sendable {
-    /// A token at one of these body paths (the first non-empty wins), e.g. `nextPageToken`,
+    /// A token at one of these body paths (the first present wins), e.g. `nextPageToken`,
     /// `list.response.next_page_id`, Box's `next_stream_position` (read as text, never a double).
-    case bodyToken([[String]])
-    /// A full next-page URL in the body (`next`), followed as is, same origin only.
+    /// An array of scalars is one token joined with commas (Duo's `next_offset` pair, which Duo
+    /// takes back as `next_offset=a,b`). `hasMore` is a boolean that, where the vendor has one,
+    /// decides whether there is a next page.
+    case bodyToken([[String]], hasMore: [String]? = nil)
+    /// A full next-page URL in the body (`next`, `_links.next.href`), followed as is, same origin only.
     case bodyURL([String])
-    /// `Link: <…>; rel="next"`, same origin only.
-    case linkHeader
-    /// An offset: the next page starts after the events seen so far, while pages are full.
-    case offset(pageSize: Int)
+    /// `Link: <…>; rel="next"`, same origin only. `endsWhenRepeated`: the vendor documents a next
+    /// link equal to the request as "nothing more for now" (Okta polling) rather than a loop.
+    case linkHeader(endsWhenRepeated: Bool = false)
+    /// An offset: the next page starts after the events seen so far, while pages are full
+    /// (`settings.pageSize`).
+    case offset
+    /// No token: the next request starts at the last event's time, while pages are full (Duo's
+    /// administrator log). Events at that second come again and are dropped as duplicates.
+    case lastEventTime
+
+    public static let linkHeader = Paging.linkHeader(endsWhenRepeated: false)
 
     /// Whether `next` is a URL the kit requests itself (rather than a token for the connector).
     public var followsURLs: Bool {
         switch self {
         case .bodyURL, .linkHeader: return true
-        case .bodyToken, .offset: return false
+        case .bodyToken, .offset, .lastEventTime: return false
         }
     }
 
-    /// The pointer to the page after this one, or nil on the last page.
+    /// What one page says about the next.
+    public enum Next: Sendable, Equatable {
+        /// Another page: its token or URL.
+        case page(String)
+        /// The last page of the window.
+        case end
+    }
+
+    /// The pointer to the page after this one.
     /// - Parameters:
-    ///   - current: the token this page was requested with (offsets add to it).
-    /// - Throws: `PollError.unsafeNextLink` when a next URL leaves the API's origin: it would carry
-    ///   our credentials to another host.
-    public func next(root: JSONValue, response: HTTPResponse, eventCount: Int, current: String?, origin: URLParts) throws(PollError) -> String? {
+    ///   - current: the token or URL this page was requested with (offsets add to it; a repeat is detected against it).
+    ///   - lastEventTime: the time of the page's last event (for `.lastEventTime`).
+    ///   - stream: `<sourceType>/<stream>`, named in the error when the vendor repeats a token.
+    /// - Throws: `PollError` when a next URL leaves the API's origin (it would carry our
+    ///   credentials to another host), when the token cannot be read, or when it repeats.
+    public func next(root: JSONValue, response: HTTPResponse, eventCount: Int, pageSize: Int, current: String?,
+                     lastEventTime: Timestamp?, origin: URLParts, endpoint: String, stream: String) throws(PollError) -> Next {
+        let found: String?
         switch self {
-        case .bodyToken(let paths):
+        case .bodyToken(let paths, let hasMore):
+            var token: String?
             for path in paths {
-                if let value = root.value(at: path), let text = value.text, !text.isEmpty { return text }
+                guard let value = root.value(at: path), value.kind != .null else { continue }
+                guard let text = Self.tokenText(value) else {
+                    throw PollError(.malformedBody(reason: "the next-page token at \(path.joined(separator: ".")) is not a string, number or list of them"), endpoint: endpoint)
+                }
+                if !text.isEmpty {
+                    token = text
+                    break
+                }
             }
-            return nil
+            if let hasMore {
+                let flag = root.value(at: hasMore)
+                switch flag?.kind == .bool ? flag?.bool : nil {
+                case true?:
+                    guard token != nil else {
+                        throw PollError(.malformedBody(reason: "\(hasMore.joined(separator: ".")) is true but there is no next-page token"), endpoint: endpoint)
+                    }
+                case false?:
+                    return .end
+                case nil:
+                    throw PollError(.malformedBody(reason: "\(hasMore.joined(separator: ".")) is missing or not a boolean"), endpoint: endpoint)
+                }
+            }
+            found = token
         case .bodyURL(let path):
-            guard let url = root.value(at: path)?.string, !url.isEmpty else { return nil }
-            return try Self.checkedSameOrigin(url, origin: origin)
-        case .linkHeader:
-            for header in response.headerValues("link") {
-                if let url = LinkHeader.next(header) { return try Self.checkedSameOrigin(url, origin: origin) }
+            let value = root.value(at: path)
+            if let value, value.kind != .null, value.kind != .string {
+                throw PollError(.malformedBody(reason: "the next-page link at \(path.joined(separator: ".")) is not a string"), endpoint: endpoint)
             }
-            return nil
-        case .offset(let pageSize):
-            guard eventCount >= pageSize else { return nil }
-            return String((current.flatMap { Int($0) } ?? 0) + eventCount)
+            if let url = value?.string, !url.isEmpty {
+                found = try Self.checkedSameOrigin(url, origin: origin)
+            } else {
+                found = nil
+            }
+        case .linkHeader(let endsWhenRepeated):
+            var link: String?
+            for header in response.headerValues("link") {
+                if let url = LinkHeader.next(header) {
+                    link = try Self.checkedSameOrigin(url, origin: origin)
+                    break
+                }
+            }
+            if endsWhenRepeated, let link, link == current { return .end }
+            found = link
+        case .offset:
+            guard eventCount >= pageSize else { return .end }
+            return .page(String((current.flatMap { Int($0) } ?? 0) + eventCount))
+        case .lastEventTime:
+            guard eventCount >= pageSize else { return .end }
+            guard let lastEventTime else {
+                throw PollError(.malformedBody(reason: "a full page whose last event has no readable time cannot be continued"), endpoint: endpoint)
+            }
+            found = String(lastEventTime.microseconds / 1_000_000)
+        }
+        guard let found else { return .end }
+        if let current, found == current {
+            throw PollError(.repeatedPageToken(stream: stream), endpoint: endpoint)
+        }
+        return .page(found)
+    }
+
+    /// A scalar as text; a list of scalars joined with commas; nil for anything else.
+    static func tokenText(_ value: JSONValue) -> String? {
+        switch value.kind {
+        case .string, .number: return value.text
+        case .array:
+            var parts: [String] = []
+            for element in value.elements {
+                guard element.kind == .string || element.kind == .number, let text = element.text else { return nil }
+                parts.append(text)
+            }
+            return parts.joined(separator: ",")
+        default: return nil
         }
     }
 

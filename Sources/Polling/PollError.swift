@@ -16,6 +16,14 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
         case unsafeNextLink(host: String)
         case credential(reason: String)
         case invalidRequest(reason: String)
+        /// The vendor handed back the page token it was just given, where it does not document that
+        /// as the end: following it would loop, ending the window would skip what comes after.
+        case repeatedPageToken(stream: String)
+        /// The vendor no longer accepts a stored page token or position (expired, unknown); the
+        /// poller falls back to the stream's time watermark.
+        case rejectedCursor(status: Int)
+        /// A 4xx the vendor explained (Duo's signature and clock errors), in plain words.
+        case explained(status: Int, message: String)
     }
 
     let code: Code
@@ -37,14 +45,26 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
         switch code {
         case .transport, .rateLimited, .malformedBody: return true
         case .status(let status): return status >= 500 || status == 408
-        case .responseTooLarge, .permission, .unsafeNextLink, .credential, .invalidRequest: return false
+        case .responseTooLarge, .permission, .unsafeNextLink, .credential, .invalidRequest, .repeatedPageToken, .rejectedCursor, .explained: return false
         }
+    }
+
+    /// The vendor rejected a stored page token or position (the poller falls back to its watermark).
+    public var isRejectedCursor: Bool {
+        if case .rejectedCursor = code { return true }
+        return false
+    }
+
+    /// A 429/503 (or GitHub's 403 with nothing remaining): the vendor asked us to slow down.
+    public var isRateLimit: Bool {
+        if case .rateLimited = code { return true }
+        return false
     }
 
     /// A person must act (credentials, permissions, configuration) before a retry can succeed.
     public var needsOperator: Bool {
         switch code {
-        case .permission, .credential, .invalidRequest, .unsafeNextLink: return true
+        case .permission, .credential, .invalidRequest, .unsafeNextLink, .explained: return true
         default: return false
         }
     }
@@ -61,12 +81,15 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
         case .unsafeNextLink: return "unsafe_next_link"
         case .credential: return "credential"
         case .invalidRequest: return "invalid_request"
+        case .repeatedPageToken: return "repeated_page_token"
+        case .rejectedCursor: return "rejected_cursor"
+        case .explained: return "rejected"
         }
     }
 
     public var httpStatus: Int? {
         switch code {
-        case .status(let status), .rateLimited(let status), .permission(let status, _): return status
+        case .status(let status), .rateLimited(let status), .permission(let status, _), .rejectedCursor(let status), .explained(let status, _): return status
         default: return nil
         }
     }
@@ -91,6 +114,12 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
             return "credential problem: \(reason)"
         case .invalidRequest(let reason):
             return "cannot build the request for \(endpoint): \(reason)"
+        case .repeatedPageToken(let stream):
+            return "\(stream): \(endpoint) handed back the page token it was asked with; stopping instead of looping (the window stays open and is retried)"
+        case .rejectedCursor(let status):
+            return "\(endpoint) rejected the stored page token or position (HTTP \(status))" + (detail.map { ": \($0)" } ?? "")
+        case .explained(let status, let message):
+            return "\(message) (HTTP \(status) from \(endpoint))"
         }
     }
 

@@ -15,7 +15,9 @@ public final class PollMetrics: @unchecked Sendable {
         public var gaps = 0
         public var gapSeconds = 0.0
         public var eventsFetched = 0
-        public var eventsDeduplicated = 0
+        public var rateShareWaits = 0
+        public var rateShareWaitSeconds = 0.0
+        public var cursorFallbacks = 0
     }
 
     private let lock = NSLock()
@@ -47,8 +49,8 @@ public final class PollMetrics: @unchecked Sendable {
 /// The swift-metrics side of `PollMetrics`: each update adds its increase to Prometheus counters
 /// labelled with the source, so rate-limit waits, retries and gaps show on `/metrics`.
 struct ExportedPollMetrics: Sendable {
-    let requests, retries, rateLimitWaits, tokenRefreshes, permissionErrors, gaps, fetched, deduplicated: Counter
-    let rateLimitWaitSeconds, throttleWaitSeconds, gapSeconds: FloatingPointCounter
+    let requests, retries, rateLimitWaits, tokenRefreshes, permissionErrors, gaps, fetched, rateShareWaits, cursorFallbacks: Counter
+    let rateLimitWaitSeconds, throttleWaitSeconds, gapSeconds, rateShareWaitSeconds: FloatingPointCounter
 
     init(source: String) {
         let labels = [("source", source)]
@@ -59,7 +61,9 @@ struct ExportedPollMetrics: Sendable {
         tokenRefreshes = Counter(label: MetricName.sourceTokenRefreshes, dimensions: labels)
         gaps = Counter(label: MetricName.sourceGaps, dimensions: labels)
         fetched = Counter(label: MetricName.sourceEventsFetched, dimensions: labels)
-        deduplicated = Counter(label: MetricName.sourceDuplicates, dimensions: labels)
+        rateShareWaits = Counter(label: MetricName.sourceRateShareWaits, dimensions: labels)
+        cursorFallbacks = Counter(label: MetricName.sourceCursorFallbacks, dimensions: labels)
+        rateShareWaitSeconds = FloatingPointCounter(label: MetricName.sourceRateShareWait, dimensions: labels)
         rateLimitWaitSeconds = FloatingPointCounter(label: MetricName.sourceRateLimitWait, dimensions: labels)
         throttleWaitSeconds = FloatingPointCounter(label: MetricName.sourceThrottleWait, dimensions: labels)
         gapSeconds = FloatingPointCounter(label: MetricName.sourceGapSeconds, dimensions: labels)
@@ -75,7 +79,9 @@ struct ExportedPollMetrics: Sendable {
         add(tokenRefreshes, before.tokenRefreshes, after.tokenRefreshes)
         add(gaps, before.gaps, after.gaps)
         add(fetched, before.eventsFetched, after.eventsFetched)
-        add(deduplicated, before.eventsDeduplicated, after.eventsDeduplicated)
+        add(rateShareWaits, before.rateShareWaits, after.rateShareWaits)
+        add(cursorFallbacks, before.cursorFallbacks, after.cursorFallbacks)
+        add(rateShareWaitSeconds, before.rateShareWaitSeconds, after.rateShareWaitSeconds)
         add(rateLimitWaitSeconds, before.rateLimitWaitSeconds, after.rateLimitWaitSeconds)
         add(throttleWaitSeconds, before.throttleWaitSeconds, after.throttleWaitSeconds)
         add(gapSeconds, before.gapSeconds, after.gapSeconds)

@@ -11,7 +11,7 @@ struct FetchedPage: Sendable {
     }
     var body: [UInt8]
     var events: [Event]
-    var next: String?
+    var next: Paging.Next
 }
 
 /// Sends a source's requests politely and robustly: the token bucket first, then credentials,
@@ -20,8 +20,6 @@ struct FetchedPage: Sendable {
 /// bodies back off exponentially with jitter, each up to `maxAttempts`.
 final class PollRequester: Sendable {
     let settings: PollSettings
-    let sourceType: String
-    let permissionHint: String
     let authenticator: any Authenticator
     let http: any HTTPSending
     let clock: any PollClock
@@ -30,38 +28,59 @@ final class PollRequester: Sendable {
     private let limiter: RequestLimiter
     private let origin: URLParts?
 
-    init(settings: PollSettings, sourceType: String, permissionHint: String, authenticator: any Authenticator,
-         http: any HTTPSending, clock: any PollClock, metrics: PollMetrics, logger: Logger) {
+    init(settings: PollSettings, authenticator: any Authenticator, http: any HTTPSending, clock: any PollClock, metrics: PollMetrics, logger: Logger) {
         self.settings = settings
-        self.sourceType = sourceType
-        self.permissionHint = permissionHint
         self.authenticator = authenticator
         self.http = http
         self.clock = clock
         self.metrics = metrics
         self.logger = logger
-        self.limiter = RequestLimiter(bucket: TokenBucket(ratePerSecond: settings.requestsPerSecond, burst: settings.burst))
+        self.limiter = RequestLimiter(bucket: TokenBucket(ratePerSecond: settings.requestsPerSecond, burst: settings.burst), share: RateShare(share: settings.rateShare))
         self.origin = URLParts(settings.baseURL)
     }
 
-    private enum Attempt {
-        case page(FetchedPage)
+    private enum Attempt<Result> {
+        case page(Result)
         case renewCredential
         case retry(PollError, serverWait: Duration?)
     }
 
-    func fetchPage<API: VendorAPI>(_ request: HTTPRequest, api: API, currentToken: String?) async throws -> FetchedPage {
+    /// - Parameter currentToken: the stored page token, next URL or position the request carries
+    ///   (nil for a window's first page): a repeat of it is an error, and the vendor rejecting it
+    ///   is `PollError.isRejectedCursor`.
+    func fetchPage(_ request: HTTPRequest, api: any VendorAPI, currentToken: String?) async throws -> FetchedPage {
+        try await send(request, api: api, currentToken: currentToken) { response, endpoint throws(PollError) in
+            try parse(response, api: api, request: request, currentToken: currentToken, endpoint: endpoint)
+        }
+    }
+
+    /// A JSON document that is not a page of events (reference data such as OneLogin's event
+    /// types), with the same credentials, budget, retries and error classification.
+    func fetchDocument(_ request: HTTPRequest, api: any VendorAPI) async throws -> [UInt8] {
+        try await send(request, api: api, currentToken: nil) { response, endpoint throws(PollError) in response.body }
+    }
+
+    /// Sends `request` until it succeeds, `parse` turning a 2xx answer into the result (a
+    /// retryable parse error, such as a truncated body, is retried like a 5xx).
+    private func send<Result: Sendable>(_ request: HTTPRequest, api: any VendorAPI, currentToken: String?,
+                                        parse: (HTTPResponse, String) throws(PollError) -> Result) async throws -> Result {
         let endpoint = Redaction.url(request.url)
         var failures = 0
         var renewedCredential = false
         while true {
             try Task.checkCancellation()
-            let throttle = await limiter.reserve(at: clock.now())
-            if throttle > .zero {
-                metrics.update { $0.throttleWaitSeconds += throttle.seconds }
-                try await clock.sleep(for: throttle)
+            let (throttle, shareWait) = await limiter.reserve(at: clock.now())
+            if shareWait > .zero {
+                metrics.update {
+                    $0.rateShareWaits += 1
+                    $0.rateShareWaitSeconds += shareWait.seconds
+                }
+                logger.info("waiting for the vendor's rate-limit period to reset (our share of it is used)",
+                            metadata: ["rateShare": "\(settings.rateShare)", "wait": "\(shareWait)"])
             }
-            let outcome = try await attempt(request, api: api, currentToken: currentToken, endpoint: endpoint, mayRenew: !renewedCredential)
+            if throttle > .zero { metrics.update { $0.throttleWaitSeconds += throttle.seconds } }
+            if max(throttle, shareWait) > .zero { try await clock.sleep(for: max(throttle, shareWait)) }
+            let outcome = try await attempt(request, api: api, currentToken: currentToken, endpoint: endpoint, mayRenew: !renewedCredential, parse: parse)
             let failure: PollError
             let serverWait: Duration?
             switch outcome {
@@ -86,7 +105,7 @@ final class PollRequester: Sendable {
             }
             metrics.update {
                 $0.retries += 1
-                if serverWait != nil {
+                if failure.isRateLimit {
                     $0.rateLimitWaits += 1
                     $0.rateLimitWaitSeconds += wait.seconds
                 }
@@ -97,7 +116,8 @@ final class PollRequester: Sendable {
     }
 
     /// One request: credentials, send, classify. Throws what retrying cannot fix.
-    private func attempt<API: VendorAPI>(_ request: HTTPRequest, api: API, currentToken: String?, endpoint: String, mayRenew: Bool) async throws -> Attempt {
+    private func attempt<Result>(_ request: HTTPRequest, api: any VendorAPI, currentToken: String?, endpoint: String, mayRenew: Bool,
+                                 parse: (HTTPResponse, String) throws(PollError) -> Result) async throws -> Attempt<Result> {
         var signed = request
         let response: HTTPResponse
         do {
@@ -108,11 +128,14 @@ final class PollRequester: Sendable {
             guard let pollError = error as? PollError, pollError.isRetryable else { throw error }
             return .retry(pollError, serverWait: nil)
         }
+        let now = clock.now()
+        let report = api.rateLimitReport(response, now: now)
+        if let report { await limiter.observe(report, now: now) }
         switch response.status {
         case 200..<300:
-            let page: FetchedPage
+            let page: Result
             do {
-                page = try parse(response, api: api, currentToken: currentToken, endpoint: endpoint)
+                page = try parse(response, endpoint)
             } catch {
                 if error.isRetryable { return .retry(error, serverWait: nil) }
                 throw error
@@ -120,30 +143,40 @@ final class PollRequester: Sendable {
             return .page(page)
         case 401 where mayRenew:
             if await authenticator.invalidate() { return .renewCredential }
-            throw await permissionError(status: 401, endpoint: endpoint)
-        case 401, 403:
-            throw await permissionError(status: response.status, endpoint: endpoint)
-        case 429, 503:
-            let wait = settings.retry.serverRequestedWait(response, now: clock.now())
+            throw await operatorError(response, api: api, endpoint: endpoint)
+        case 403 where report?.remaining == 0, 429, 503:
+            // GitHub answers an exhausted limit with 403 and `X-RateLimit-Remaining: 0`.
+            let wait = settings.retry.serverRequestedWait(response, now: now)
             return .retry(PollError(.rateLimited(status: response.status), endpoint: endpoint, retryAfter: wait), serverWait: wait)
+        case 401, 403:
+            throw await operatorError(response, api: api, endpoint: endpoint)
         case 408, 500...:
             return .retry(PollError(.status(response.status), endpoint: endpoint), serverWait: nil)
         default:
+            if currentToken != nil, api.rejectsCursor(response) {
+                var error = PollError(.rejectedCursor(status: response.status), endpoint: endpoint)
+                error.detail = detail(response)
+                throw error
+            }
+            if let message = api.explainFailure(response, now: now) {
+                throw PollError(.explained(status: response.status, message: "\(api.sourceType): \(message)"), endpoint: endpoint)
+            }
             var error = PollError(.status(response.status), endpoint: endpoint)
             error.detail = detail(response)
             throw error
         }
     }
 
-    /// A 401/403 the kit cannot fix: reported once per source (until a request succeeds again),
-    /// then retried no faster than `permissionRetry`.
-    private func permissionError(status: Int, endpoint: String) async -> PollError {
-        let message = "\(sourceType): \(permissionHint)"
+    /// A 401/403 the kit cannot fix, in the vendor's own words where it explains itself (Duo's
+    /// signature and clock errors), else as a missing permission; reported once per source (until
+    /// a request succeeds again), then retried no faster than `permissionRetry`.
+    private func operatorError(_ response: HTTPResponse, api: any VendorAPI, endpoint: String) async -> PollError {
+        let message = api.explainFailure(response, now: clock.now()).map { "\(api.sourceType): \($0)" } ?? "\(api.sourceType): \(api.permissionHint)"
         if await limiter.shouldReportPermission() {
             metrics.update { $0.permissionErrors += 1 }
-            logger.error("\(message)", metadata: ["status": "\(status)", "endpoint": "\(endpoint)", "retryIn": "\(settings.permissionRetry)"])
+            logger.error("\(message)", metadata: ["status": "\(response.status)", "endpoint": "\(endpoint)", "retryIn": "\(settings.permissionRetry)"])
         }
-        return PollError(.permission(status: status, hint: message), endpoint: endpoint, retryAfter: settings.permissionRetry)
+        return PollError(.permission(status: response.status, hint: message), endpoint: endpoint, retryAfter: settings.permissionRetry)
     }
 
     /// A short, redacted excerpt of an error body (vendors explain a 400 there).
@@ -152,7 +185,7 @@ final class PollRequester: Sendable {
         return Redaction.text(text, secrets: authenticator.redactions).replacingAll("\n", with: " ")
     }
 
-    private func parse<API: VendorAPI>(_ response: HTTPResponse, api: API, currentToken: String?, endpoint: String) throws(PollError) -> FetchedPage {
+    private func parse(_ response: HTTPResponse, api: any VendorAPI, request: HTTPRequest, currentToken: String?, endpoint: String) throws(PollError) -> FetchedPage {
         let document = JSONDocument()
         let root: JSONValue
         do {
@@ -169,24 +202,36 @@ final class PollRequester: Sendable {
             let id = event.value(at: api.idPath)?.text.flatMap { $0.isEmpty ? nil : $0 } ?? RecordID.contentHash(event.rawBytes)
             events.append(FetchedPage.Event(range: range, id: id, time: Timestamp(json: event.value(at: api.timePath))))
         }
-        let next: String?
-        if let origin {
-            next = try api.paging.next(root: root, response: response, eventCount: events.count, current: currentToken, origin: origin)
-        } else {
-            next = nil
+        guard let origin else {
+            throw PollError(.invalidRequest(reason: "baseURL is not an http(s) URL"), endpoint: endpoint)
         }
+        // A URL-paged stream's first request is compared too: Okta's polling `next` equal to it means "nothing more".
+        let current = currentToken ?? (api.paging.followsURLs ? request.url : nil)
+        let next = try api.paging.next(root: root, response: response, eventCount: events.count, pageSize: settings.pageSize, current: current,
+                                       lastEventTime: events.last?.time, origin: origin, endpoint: endpoint, stream: "\(api.sourceType)/\(api.stream)")
         return FetchedPage(body: document.bytes, events: events, next: next)
     }
 }
 
-/// The source's token bucket and its once-per-episode permission report flag.
+/// The source's request budget, shared by all its streams (vendors limit per tenant): the token
+/// bucket, our share of the vendor's reported limit, and the once-per-episode permission report flag.
 actor RequestLimiter {
     private var bucket: TokenBucket
+    private var share: RateShare
     private var permissionReported = false
 
-    init(bucket: TokenBucket) { self.bucket = bucket }
+    init(bucket: TokenBucket, share: RateShare) {
+        self.bucket = bucket
+        self.share = share
+    }
 
-    func reserve(at now: Timestamp) -> Duration { bucket.reserve(at: now) }
+    /// The bucket's wait and the rate share's wait before the next request at `now`.
+    func reserve(at now: Timestamp) -> (throttle: Duration, share: Duration) {
+        let shareWait = share.reserve(at: now)
+        return (bucket.reserve(at: now.plus(shareWait)), shareWait)
+    }
+
+    func observe(_ report: RateLimitReport, now: Timestamp) { share.observe(report, now: now) }
 
     func shouldReportPermission() -> Bool {
         defer { permissionReported = true }

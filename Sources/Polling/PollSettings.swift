@@ -33,7 +33,8 @@ public struct VendorDefaults: Sendable {
 }
 
 /// The settings every polled source has: `id`, `baseURL`, `interval`, `backfill`, `lag`,
-/// `lookback`, `proxy`, `caBundle` (plus `retention`, `timeout`, `pageSize`, `requestsPerSecond`).
+/// `lookback`, `proxy`, `caBundle` (plus `retention`, `timeout`, `pageSize`, `requestsPerSecond`,
+/// `rateShare`).
 public struct PollSettings: Sendable {
     public var id: String
     public var baseURL: String
@@ -45,6 +46,9 @@ public struct PollSettings: Sendable {
     public var pageSize: Int
     public var requestsPerSecond: Double
     public var burst: Int
+    /// The most of the vendor's reported rate limit (per period) we use, leaving the rest to the
+    /// customer's other integrations on the same token or org. `rateShare: 50%` (the default).
+    public var rateShare = 0.5
     public var http = HTTPOptions()
     public var retry = RetryTiming()
     /// Attempts per request before a transient failure is handed to the pipeline.
@@ -93,6 +97,16 @@ public struct PollSettings: Sendable {
         if let text = section.string("requestsPerSecond") {
             if let rate = Double(text), rate > 0, rate.isFinite { requestsPerSecond = rate } else {
                 section.report("requestsPerSecond", "\(section.quoted("requestsPerSecond")) is not a positive number")
+            }
+        }
+        if let text = section.string("rateShare") {
+            let trimmed = text.trimmingASCIIWhitespace()
+            let percent = trimmed.hasSuffix("%")
+            if let value = Double(percent ? String(trimmed.dropLast()) : trimmed), value.isFinite,
+               percent ? (1...100).contains(value) : (0.01...1).contains(value) {
+                rateShare = percent ? value / 100 : value
+            } else {
+                section.report("rateShare", "\(section.quoted("rateShare")) is not a share of the vendor's rate limit (1%…100%, or 0.01…1)")
             }
         }
         http.proxy = section.string("proxy")

@@ -1,18 +1,22 @@
 import RelayCore
 
-/// Where one (source, stream) stands, serialized into the cursor string the pipeline commits
-/// through the record log only after the page carrying it is durable. Vendor page tokens and next
-/// URLs are kept verbatim as strings (Box's stream position exceeds 2^53 and breaks as a double).
+/// Where one stream of a source stands. Vendor page tokens, next URLs and positions are kept
+/// verbatim as strings (Box's stream position exceeds 2^53 and breaks as a double).
 public struct PollState: Sendable, Equatable {
     /// Everything before this time has been delivered; the next window starts here (minus lookback).
     public var since: Timestamp
-    /// The newest event delivered so far (time and vendor id): the lag gauge and tie-breaks.
+    /// The newest event delivered so far (time and vendor id): the lag gauge, and where a stream
+    /// whose stored token the vendor rejects starts again (minus lookback).
     public var watermark: Watermark?
     /// A window being paged through; nil between windows.
     public var window: Window?
     /// The backfill start: nothing older is ever asked for, even by `lookback` (so `backfill: none`
     /// really fetches no history).
     public var floor: Timestamp?
+    /// A resumable stream's long-lived vendor position (Okta's last `next` link).
+    public var position: String?
+    /// When a page of this stream was last fetched successfully.
+    public var lastSuccess: Timestamp?
 
     public struct Watermark: Sendable, Equatable {
         public var time: Timestamp
@@ -35,21 +39,18 @@ public struct PollState: Sendable, Equatable {
         }
     }
 
-    public init(since: Timestamp, watermark: Watermark? = nil, window: Window? = nil, floor: Timestamp? = nil) {
+    public init(since: Timestamp, watermark: Watermark? = nil, window: Window? = nil, floor: Timestamp? = nil,
+                position: String? = nil, lastSuccess: Timestamp? = nil) {
         self.since = since
         self.watermark = watermark
         self.window = window
         self.floor = floor
+        self.position = position
+        self.lastSuccess = lastSuccess
     }
 
-    static let version = 1
-
-    /// `{"v":1,"since":"…","floor":"…","wm":{"t":"…","id":"…"},"win":{"from":"…","to":"…","next":"…"}}`
-    public var encoded: String {
-        var writer = JSONWriter(capacity: 256)
-        writer.raw("{\"v\":")
-        writer.integer(Self.version)
-        writer.raw(",\"since\":")
+    func write(to writer: inout JSONWriter) {
+        writer.raw("{\"since\":")
         writer.string(since.description)
         if let floor {
             writer.raw(",\"floor\":")
@@ -71,28 +72,105 @@ public struct PollState: Sendable, Equatable {
             writer.string(window.next)
             writer.raw(UInt8(ascii: "}"))
         }
+        if let position {
+            writer.raw(",\"pos\":")
+            writer.string(position)
+        }
+        if let lastSuccess {
+            writer.raw(",\"ok\":")
+            writer.string(lastSuccess.description)
+        }
+        writer.raw(UInt8(ascii: "}"))
+    }
+
+    init?(_ object: JSONValue) {
+        guard let since = Timestamp(json: object["since"]) else { return nil }
+        self.since = since
+        if let floor = object["floor"] {
+            guard let time = Timestamp(json: floor) else { return nil }
+            self.floor = time
+        }
+        if let mark = object["wm"] {
+            guard let time = Timestamp(json: mark["t"]), let id = mark["id"]?.string else { return nil }
+            watermark = Watermark(time: time, id: id)
+        }
+        if let window = object["win"] {
+            guard let from = Timestamp(json: window["from"]), let to = Timestamp(json: window["to"]),
+                  let next = window["next"]?.string else { return nil }
+            self.window = Window(from: from, to: to, next: next)
+        }
+        if let position = object["pos"] {
+            guard let text = position.string else { return nil }
+            self.position = text
+        }
+        if let ok = object["ok"] {
+            guard let time = Timestamp(json: ok) else { return nil }
+            lastSuccess = time
+        }
+    }
+}
+
+/// Where a whole source stands: each stream's `PollState`, and a credential the vendor rotated
+/// (sealed, see `CredentialState`). Serialized into the cursor string the pipeline commits
+/// through the record log only after the page carrying it is durable, so every stream's progress
+/// and the rotated credential are committed atomically with the events.
+public struct SourceCursor: Sendable, Equatable {
+    public var streams: [String: PollState]
+    /// The rotated refresh token, sealed with a key derived from the configured client secret.
+    public var sealedCredential: String?
+
+    public init(streams: [String: PollState] = [:], sealedCredential: String? = nil) {
+        self.streams = streams
+        self.sealedCredential = sealedCredential
+    }
+
+    static let version = 2
+
+    /// `{"v":2,"streams":{"<stream>":{"since":…,"floor":…,"wm":{…},"win":{…},"pos":…,"ok":…}},"cred":"…"}`
+    public var encoded: String {
+        var writer = JSONWriter(capacity: 256)
+        writer.raw("{\"v\":")
+        writer.integer(Self.version)
+        writer.raw(",\"streams\":{")
+        for (index, name) in streams.keys.sorted().enumerated() {
+            if index > 0 { writer.raw(UInt8(ascii: ",")) }
+            writer.string(name)
+            writer.raw(UInt8(ascii: ":"))
+            streams[name]?.write(to: &writer)
+        }
+        writer.raw(UInt8(ascii: "}"))
+        if let sealedCredential {
+            writer.raw(",\"cred\":")
+            writer.string(sealedCredential)
+        }
         writer.raw(UInt8(ascii: "}"))
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 
-    /// Parses `encoded`; nil for anything else (the poller then reports the cursor as unusable).
-    public init?(decoding text: String) {
+    /// Parses `encoded`, or a version 1 single-stream cursor (taken as `defaultStream`'s state, so
+    /// an upgrade resumes where the old version stopped); nil for anything else.
+    public init?(decoding text: String, defaultStream: String) {
         let document = JSONDocument()
-        guard let root = try? document.parse(Array(text.utf8)), root["v"]?.int64 == Int64(Self.version),
-              let since = Timestamp(json: root["since"]) else { return nil }
-        self.since = since
-        if let floor = root["floor"] {
-            guard let time = Timestamp(json: floor) else { return nil }
-            self.floor = time
-        }
-        if let mark = root["wm"] {
-            guard let time = Timestamp(json: mark["t"]), let id = mark["id"]?.string else { return nil }
-            watermark = Watermark(time: time, id: id)
-        }
-        if let window = root["win"] {
-            guard let from = Timestamp(json: window["from"]), let to = Timestamp(json: window["to"]),
-                  let next = window["next"]?.string else { return nil }
-            self.window = Window(from: from, to: to, next: next)
+        guard let root = try? document.parse(Array(text.utf8)), let version = root["v"]?.int64 else { return nil }
+        switch version {
+        case 1:
+            guard let state = PollState(root) else { return nil }
+            self.init(streams: [defaultStream: state])
+        case Int64(Self.version):
+            guard let members = root["streams"], members.kind == .object else { return nil }
+            var streams: [String: PollState] = [:]
+            for (name, value) in members.members {
+                guard let state = PollState(value) else { return nil }
+                streams[name] = state
+            }
+            var sealed: String?
+            if let credential = root["cred"] {
+                guard let text = credential.string else { return nil }
+                sealed = text
+            }
+            self.init(streams: streams, sealedCredential: sealed)
+        default:
+            return nil
         }
     }
 }

@@ -1,151 +1,245 @@
 import Logging
 import RelayCore
 
-/// The generic polled source: a connector's `VendorAPI` plus the kit. One window at a time
-/// ([since − lookback, now − lag)), paged to the end; each page becomes a `RawPage` whose cursor is
-/// the `PollState` after it, so the pipeline commits progress only with durable records.
+/// The generic polled source: a connector's streams (one `VendorAPI` each) plus the kit. Each
+/// call fetches one page of one stream, taking the streams in turn so a long backfill of one does
+/// not starve the others; all of them share the source's rate budget (the vendor's limit is per
+/// tenant). A page's cursor is the whole `SourceCursor` after it, so the pipeline commits every
+/// stream's progress only together with durable records.
+///
+/// Duplicates (a lookback overlap, a page fetched again after a crash) are not filtered here: the
+/// pipeline drops them against the spool's persisted dedupe window, committed atomically with
+/// each page, which is the one layer that survives a restart.
 ///
 /// Concurrency: the pipeline calls `nextPage` from one task at a time per source.
-public struct Poller<API: VendorAPI>: AuditSource {
-    public let api: API
+public struct Poller: AuditSource {
+    public let streams: [any VendorAPI]
     public let settings: PollSettings
     public let metrics: PollMetrics
     let requester: PollRequester
     let clock: any PollClock
-    let dedupe: any DedupeWindow
     let logger: Logger
     private let memory: PollerMemory
+    private let refreshToken: RotatingRefreshToken?
 
     public var id: String { settings.id }
     public var interval: Duration { settings.interval }
+    public var sourceType: String { streams.first?.sourceType ?? "" }
 
-    public init(api: API, settings: PollSettings, authenticator: any Authenticator, http: (any HTTPSending)? = nil,
-                clock: any PollClock = SystemPollClock(), dedupe: any DedupeWindow = MemoryDedupeWindow(),
-                logger: Logger = Logger(label: "auditrelay.poll")) {
+    public init(streams: [any VendorAPI], settings: PollSettings, authenticator: any Authenticator, http: (any HTTPSending)? = nil,
+                clock: any PollClock = SystemPollClock(), logger: Logger = Logger(label: "auditrelay.poll")) {
+        precondition(!streams.isEmpty, "a polled source has at least one stream")
         var logger = logger
         logger[metadataKey: "source"] = "\(settings.id)"
-        self.api = api
+        self.streams = streams
         self.settings = settings
         self.clock = clock
-        self.dedupe = dedupe
         self.logger = logger
         self.metrics = PollMetrics(source: settings.id)
         self.memory = PollerMemory()
-        self.requester = PollRequester(settings: settings, sourceType: api.sourceType, permissionHint: api.permissionHint,
-                                       authenticator: authenticator, http: http ?? HTTPClient(options: settings.http),
+        self.refreshToken = authenticator.rotatingRefreshToken
+        self.requester = PollRequester(settings: settings, authenticator: authenticator, http: http ?? HTTPClient(options: settings.http),
                                        clock: clock, metrics: metrics, logger: logger)
     }
 
+    public init(api: any VendorAPI, settings: PollSettings, authenticator: any Authenticator, http: (any HTTPSending)? = nil,
+                clock: any PollClock = SystemPollClock(), logger: Logger = Logger(label: "auditrelay.poll")) {
+        self.init(streams: [api], settings: settings, authenticator: authenticator, http: http, clock: clock, logger: logger)
+    }
+
     public func nextPage(after cursor: String?) async throws -> RawPage? {
-        // The pipeline passing the previous page's cursor back proves that page is durable.
-        if let cursor, let delivered = await memory.takeDelivered(ifCommitted: cursor) {
-            await dedupe.record(source: settings.id, ids: delivered)
-        }
         let now = clock.now()
-        var state: PollState
+        var source = SourceCursor()
         if let cursor {
-            guard let decoded = PollState(decoding: cursor) else {
-                throw PollError(.invalidRequest(reason: "the committed cursor is not a poll state of this version; remove it to start from the backfill"), endpoint: settings.baseURL)
+            guard let decoded = SourceCursor(decoding: cursor, defaultStream: streams[0].stream) else {
+                throw PollError(.invalidRequest(reason: "the committed cursor is not a poll state of this version; reset it with `auditrelay cursor reset`"), endpoint: settings.baseURL)
             }
-            state = decoded
-        } else {
-            let start = settings.backfill.start(now: now).wholeSeconds
-            state = PollState(since: start, floor: start)
+            source = decoded
+            if let sealed = decoded.sealedCredential, let refreshToken, await memory.takeCredentialRestore() {
+                if !refreshToken.restore(sealed: sealed) {
+                    logger.warning("the refresh token saved with the cursor cannot be opened (was the client secret changed?); using the configured one")
+                }
+            }
+        }
+        let start = settings.backfill.start(now: now).wholeSeconds
+        for api in streams where source.streams[api.stream] == nil {
+            source.streams[api.stream] = PollState(since: start, floor: start)
         }
 
+        let first = await memory.nextStreamIndex(count: streams.count)
+        for step in 0..<streams.count {
+            let index = (first + step) % streams.count
+            let api = streams[index]
+            guard var state = source.streams[api.stream] else { continue }
+            guard let page = try await poll(api, state: &state, now: now, force: false) else { continue }
+            await memory.served(index: index, count: streams.count)
+            source.streams[api.stream] = state
+            source.sealedCredential = refreshToken?.sealed() ?? source.sealedCredential
+            var result = page
+            result.cursor = source.encoded
+            return result
+        }
+        // Nothing to ask for yet. On the very first poll, commit the starting point anyway, or
+        // `backfill: none` would start from a new "now" at every poll and never fetch.
+        guard cursor == nil else { return nil }
+        return RawPage(sourceType: sourceType, stream: streams[0].stream, body: [], events: [], cursor: source.encoded, receivedAt: now)
+    }
+
+    /// One page of `api`'s stream, or nil when the stream has nothing to ask for now.
+    /// - Parameter force: ask even if the stream completed a cycle within `interval` (after a fallback).
+    private func poll(_ api: any VendorAPI, state: inout PollState, now: Timestamp, force: Bool) async throws -> RawPage? {
+        if let reference = api.referenceData, await memory.referenceDue(api.stream, now: now) {
+            do {
+                try reference.apply(try await requester.fetchDocument(reference.request, api: api))
+                await memory.referenceFetched(api.stream, next: now.plus(reference.refreshEvery))
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                logger.warning("could not fetch the stream's reference data; events go on without it",
+                               metadata: ["stream": "\(api.stream)", "error": "\(error)", "retryIn": "\(reference.retryAfterFailure)"])
+                await memory.referenceFetched(api.stream, next: now.plus(reference.retryAfterFailure))
+            }
+        }
         let window: PollWindow
         let request: HTTPRequest
+        let token: String?
         if let open = state.window {
             window = PollWindow(from: open.from, to: open.to)
-            request = api.paging.followsURLs
-                ? HTTPRequest(method: .get, url: open.next, headers: [("Accept", "application/json")])
-                : try api.request(window: window, pageToken: open.next, pageSize: settings.pageSize)
+            token = open.next
+            request = api.paging.followsURLs ? Self.get(open.next) : try api.request(window: window, pageToken: open.next, pageSize: settings.pageSize)
         } else {
-            if await memory.completedRecently(now: now, interval: settings.interval) { return nil }
-            if let gap = Gap.check(since: state.since, now: now, retention: settings.retention, firstRun: cursor == nil) {
-                return gapPage(gap, state: &state)
-            }
-            let from = max(state.since.minus(settings.lookback), state.floor ?? .zero, now.minus(settings.retention)).wholeSeconds
-            let to = now.minus(settings.lag).wholeSeconds
-            guard from < to, state.since < to else {
-                // Nothing to ask for yet. On the very first poll, commit the starting point anyway,
-                // or `backfill: none` would start from a new "now" at every poll and never fetch.
-                if cursor == nil {
-                    return RawPage(sourceType: api.sourceType, stream: api.stream, body: [], events: [], cursor: state.encoded, receivedAt: now)
+            if !force, await memory.completedRecently(api.stream, now: now, interval: settings.interval) { return nil }
+            if api.progress == .resumable, let position = state.position {
+                window = PollWindow(from: state.since, to: now)
+                token = position
+                request = api.paging.followsURLs ? Self.get(position) : try api.request(window: window, pageToken: position, pageSize: settings.pageSize)
+            } else {
+                if let gap = Gap.check(since: state.since, now: now, retention: settings.retention, firstRun: state.lastSuccess == nil && state.watermark == nil) {
+                    return gapPage(gap, api: api, state: &state, now: now)
                 }
-                await memory.markCompleted(now: now)
-                return nil
+                let lag = max(settings.lag, api.minimumLag)
+                let from = max(state.since.minus(settings.lookback), state.floor ?? .zero, now.minus(settings.retention)).wholeSeconds
+                // A resumable stream's first request only names where to start (`since`).
+                let to = (api.progress == .resumable ? now : now.minus(lag)).wholeSeconds
+                guard from < to, state.since < to else {
+                    await memory.markCompleted(api.stream, now: now)
+                    return nil
+                }
+                window = PollWindow(from: from, to: to)
+                token = nil
+                request = try api.request(window: window, pageToken: nil, pageSize: settings.pageSize)
             }
-            window = PollWindow(from: from, to: to)
-            request = try api.request(window: window, pageToken: nil, pageSize: settings.pageSize)
         }
 
-        let fetched = try await requester.fetchPage(request, api: api, currentToken: state.window?.next)
-        let seen = await dedupe.contains(source: settings.id, ids: fetched.events.map(\.id))
-        var ranges: [Range<Int>] = []
-        var delivered: [String] = []
-        for (index, event) in fetched.events.enumerated() where !(index < seen.count && seen[index]) {
-            ranges.append(event.range)
-            delivered.append(event.id)
+        let fetched: FetchedPage
+        do {
+            fetched = try await requester.fetchPage(request, api: api, currentToken: token)
+        } catch let error as PollError where error.isRejectedCursor {
+            fallBack(api, state: &state, error: error)
+            // Commit the fallback even when the fresh start has nothing to fetch yet, or the dead
+            // token would come back with the old cursor.
+            return try await poll(api, state: &state, now: now, force: true)
+                ?? RawPage(sourceType: api.sourceType, stream: api.stream, body: [], events: [], cursor: nil, receivedAt: now)
+        }
+
+        for event in fetched.events {
             if let time = event.time, time >= (state.watermark?.time ?? .zero) {
                 state.watermark = PollState.Watermark(time: time, id: event.id)
             }
         }
-        let duplicates = fetched.events.count - ranges.count
-        metrics.update {
-            $0.eventsFetched += fetched.events.count
-            $0.eventsDeduplicated += duplicates
-        }
+        state.lastSuccess = now
+        metrics.update { $0.eventsFetched += fetched.events.count }
 
-        // A vendor repeating the token it was just given would loop forever: treat it as the end.
-        if let next = fetched.next, next != state.window?.next {
+        if api.progress == .resumable {
+            if case .page(let next) = fetched.next { state.position = next }
+            state.window = nil
+            let cycleDone: Bool
+            if case .page = fetched.next { cycleDone = fetched.events.count < settings.pageSize } else { cycleDone = true }
+            if cycleDone {
+                state.since = max(state.since, state.watermark?.time.wholeSeconds ?? state.since)
+                await memory.markCompleted(api.stream, now: now)
+            }
+        } else if case .page(let next) = fetched.next {
             state.window = PollState.Window(from: window.from, to: window.to, next: next)
         } else {
+            // Only now, with every page of the window fetched (and each committed before the next
+            // is asked for), does the stream move on: newest-first windows never skip.
             state.window = nil
             state.since = max(state.since, window.to)
-            await memory.markCompleted(now: now)
+            await memory.markCompleted(api.stream, now: now)
         }
-        let encoded = state.encoded
-        await memory.remember(delivered, cursor: encoded)
-        return RawPage(sourceType: api.sourceType, stream: api.stream, body: fetched.body, events: ranges, cursor: encoded, receivedAt: now)
+        return RawPage(sourceType: api.sourceType, stream: api.stream, body: fetched.body, events: fetched.events.map(\.range), cursor: nil, receivedAt: now)
+    }
+
+    /// The vendor rejected a stored page token or position: start the stream again from its time
+    /// watermark minus lookback (ascending streams), or from the window's start (newest-first
+    /// windows, whose watermark says nothing about what is still missing). Never skips; the
+    /// overlap is dropped as duplicates.
+    private func fallBack(_ api: any VendorAPI, state: inout PollState, error: PollError) {
+        let resumeAt: Timestamp
+        switch api.progress {
+        case .windows(order: .newestFirst):
+            resumeAt = state.since
+        case .windows(order: .ascending), .resumable:
+            resumeAt = max(state.since, state.watermark?.time.wholeSeconds ?? state.since)
+        }
+        logger.warning("the vendor rejected the stored cursor; resuming from the time watermark minus lookback",
+                       metadata: ["stream": "\(api.stream)", "error": "\(error)", "resumeAt": "\(resumeAt.minus(settings.lookback))"])
+        metrics.update { $0.cursorFallbacks += 1 }
+        state.since = resumeAt
+        state.window = nil
+        state.position = nil
     }
 
     /// A page holding one `auditrelay.gap` event for the interval that can no longer be fetched;
-    /// its cursor moves `since` to the retention floor.
-    private func gapPage(_ gap: Gap, state: inout PollState) -> RawPage {
+    /// it moves `since` to the retention floor.
+    private func gapPage(_ gap: Gap, api: any VendorAPI, state: inout PollState, now: Timestamp) -> RawPage {
         let seconds = gap.to.duration(since: gap.from).seconds
         logger.warning("events older than the vendor's retention cannot be fetched; recording a gap",
-                       metadata: ["from": "\(gap.from)", "to": "\(gap.to)", "reason": "\(gap.reason.rawValue)"])
+                       metadata: ["stream": "\(api.stream)", "from": "\(gap.from)", "to": "\(gap.to)", "reason": "\(gap.reason.rawValue)"])
         metrics.update {
             $0.gaps += 1
             $0.gapSeconds += seconds
         }
         state.since = gap.to
         state.window = nil
+        state.position = nil
         let body = GapEvent.json(sourceID: settings.id, sourceType: api.sourceType, stream: api.stream,
                                  from: gap.from, to: gap.to, reason: gap.reason.rawValue)
-        return RawPage(sourceType: api.sourceType, stream: GapEvent.stream, body: body, events: [0..<body.count], cursor: state.encoded, receivedAt: clock.now())
+        return RawPage(sourceType: api.sourceType, stream: GapEvent.stream, body: body, events: [0..<body.count], cursor: nil, receivedAt: now)
+    }
+
+    static func get(_ url: String) -> HTTPRequest {
+        HTTPRequest(method: .get, url: url, headers: [("Accept", "application/json")])
     }
 }
 
-/// The poller's in-process memory: when the last window completed (so a caught-up source rests
-/// for its interval) and the ids of the last page until its cursor comes back committed.
+/// The poller's in-process memory: when each stream last completed a cycle (so a caught-up stream
+/// rests for its interval), whose turn it is, and whether the cursor's credential was restored.
 actor PollerMemory {
-    private var lastCompleted: Timestamp?
-    private var pending: (cursor: String, ids: [String])?
+    private var lastCompleted: [String: Timestamp] = [:]
+    private var nextIndex = 0
+    private var credentialRestored = false
+    private var referenceDueAt: [String: Timestamp] = [:]
 
-    func completedRecently(now: Timestamp, interval: Duration) -> Bool {
-        guard let lastCompleted else { return false }
-        return now.duration(since: lastCompleted) < interval
+    func referenceDue(_ stream: String, now: Timestamp) -> Bool { now >= (referenceDueAt[stream] ?? .zero) }
+
+    func referenceFetched(_ stream: String, next: Timestamp) { referenceDueAt[stream] = next }
+
+    func completedRecently(_ stream: String, now: Timestamp, interval: Duration) -> Bool {
+        guard let completed = lastCompleted[stream] else { return false }
+        return now.duration(since: completed) < interval
     }
 
-    func markCompleted(now: Timestamp) { lastCompleted = now }
+    func markCompleted(_ stream: String, now: Timestamp) { lastCompleted[stream] = now }
 
-    func remember(_ ids: [String], cursor: String) { pending = (cursor, ids) }
+    func nextStreamIndex(count: Int) -> Int { nextIndex % max(count, 1) }
 
-    func takeDelivered(ifCommitted cursor: String) -> [String]? {
-        guard let pending, pending.cursor == cursor else { return nil }
-        self.pending = nil
-        return pending.ids
+    func served(index: Int, count: Int) { nextIndex = (index + 1) % max(count, 1) }
+
+    /// True once: the first committed cursor's credential is the newest (later pages carry our own).
+    func takeCredentialRestore() -> Bool {
+        defer { credentialRestored = true }
+        return !credentialRestored
     }
 }

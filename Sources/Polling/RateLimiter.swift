@@ -100,3 +100,72 @@ public enum HTTPDate {
         return Timestamp(parsing: text)
     }
 }
+
+/// What a vendor says about its rate limit in a response: the limit for the current period, what
+/// is left of it (for every client of the token or org, not just us), and when it resets.
+public struct RateLimitReport: Sendable, Equatable {
+    public var limit: Int
+    public var remaining: Int
+    public var reset: Timestamp?
+
+    public init(limit: Int, remaining: Int, reset: Timestamp?) {
+        self.limit = limit
+        self.remaining = remaining
+        self.reset = reset
+    }
+
+    /// `X-Rate-Limit-Limit/-Remaining/-Reset` (Okta) or `X-RateLimit-…` (GitHub, OneLogin,
+    /// ServiceNow). A reset above 10^9 is epoch seconds, a smaller one seconds from now.
+    public static func standardHeaders(_ response: HTTPResponse, now: Timestamp) -> RateLimitReport? {
+        for prefix in ["x-rate-limit-", "x-ratelimit-"] {
+            guard let limit = response.header(prefix + "limit").flatMap({ Int($0.trimmingASCIIWhitespace()) }),
+                  let remaining = response.header(prefix + "remaining").flatMap({ Int($0.trimmingASCIIWhitespace()) }), limit > 0 else { continue }
+            let reset = response.header(prefix + "reset").flatMap { Double($0.trimmingASCIIWhitespace()) }.map { value in
+                value > 1_000_000_000 ? Timestamp(microseconds: Int64(value * 1_000_000)) : now.plus(.milliseconds(Int64(max(0, value) * 1000)))
+            }
+            return RateLimitReport(limit: limit, remaining: max(0, remaining), reset: reset)
+        }
+        return nil
+    }
+}
+
+/// Our share of a vendor's reported rate limit (`rateShare`, default 50%): within one reset
+/// period we send at most `share × limit` requests, and none once the vendor reports nothing
+/// left, so the SIEM poller never starves the customer's other integrations on the same token or
+/// org, and never runs into a 429 it could see coming. A value type driven by explicit times.
+public struct RateShare: Sendable {
+    public let share: Double
+    private var report: RateLimitReport?
+    /// Requests we sent in the period the last report describes.
+    private var sentInPeriod = 0
+
+    public init(share: Double) { self.share = min(max(share, 0.01), 1) }
+
+    /// How long to wait before the next request at `now` (zero: go ahead), counting it as sent.
+    public mutating func reserve(at now: Timestamp) -> Duration {
+        guard let report, let reset = report.reset, now < reset else {
+            sentInPeriod += 1
+            return .zero
+        }
+        let budget = max(1, Int((Double(report.limit) * share).rounded(.down)))
+        if sentInPeriod >= budget || report.remaining <= 0 {
+            // Wait for the new period; the request after the wait is the first of it.
+            self.report = nil
+            sentInPeriod = 1
+            return reset.duration(since: now) + .milliseconds(250)
+        }
+        sentInPeriod += 1
+        return .zero
+    }
+
+    /// Takes the vendor's report from a response; a new reset time starts a new period.
+    public mutating func observe(_ new: RateLimitReport, now: Timestamp) {
+        if let old = report, let oldReset = old.reset, let newReset = new.reset, newReset > oldReset.plus(.seconds(1)) {
+            sentInPeriod = 1  // the request this answered is the first of the new period
+        } else if report == nil, let reset = new.reset, reset > now {
+            // First report of a period: count what the vendor says is used, up to what we sent.
+            sentInPeriod = max(1, min(sentInPeriod, new.limit - new.remaining))
+        }
+        report = new
+    }
+}

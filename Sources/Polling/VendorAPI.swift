@@ -11,9 +11,30 @@ public struct PollWindow: Sendable, Equatable {
     }
 }
 
-/// What a connector declares: its names, where events and their ids/times are in a page, how pages
-/// chain, and how to build a request. Everything else (HTTP, auth refresh, retries, rate limits,
-/// state, backfill, gaps, dedupe) is the `Poller`'s.
+/// How a stream moves forward.
+public enum StreamProgress: Sendable, Equatable {
+    /// Bounded time windows [since − lookback, now − lag), each paged to its end. `newestFirst`
+    /// vendors (PingOne, Slack, Google) answer a window from its newest event down: progress
+    /// (`since`) moves only once every page of the window is committed, and a restarted window
+    /// starts again from its beginning.
+    case windows(order: EventOrder)
+    /// A long-lived vendor position (Okta's polling `next` link, Box's `stream_position`): the
+    /// first request starts at `since`, later ones resume at the stored position; a cycle ends
+    /// on a short page or when the vendor hands back the position it was asked for.
+    case resumable
+
+    public static let windows = StreamProgress.windows(order: .ascending)
+}
+
+public enum EventOrder: Sendable, Equatable {
+    case ascending
+    case newestFirst
+}
+
+/// What a connector declares about one stream: its names, where events and their ids/times are
+/// in a page, how pages chain, and how to build a request. Everything else (HTTP, auth refresh,
+/// retries, rate limits, cursor state, backfill, gaps) is the `Poller`'s. A source with several
+/// streams (Duo's authentication and administrator logs) gives one `VendorAPI` per stream.
 public protocol VendorAPI: Sendable {
     /// The record's `sourceType` (`kandji`) and the stream (`audit_events`).
     var sourceType: String { get }
@@ -21,13 +42,62 @@ public protocol VendorAPI: Sendable {
     /// Completes "<sourceType>: …" when the API answers 401/403, naming what the person must grant:
     /// `the token lacks the "List audit events" permission`.
     var permissionHint: String { get }
-    /// Object keys leading to the events array (`["results"]`).
+    /// Object keys leading to the events array (`["results"]`; `[]` when the body is the array).
     var eventsPath: [String] { get }
     /// The vendor's event id and event time inside one event.
     var idPath: [String] { get }
     var timePath: [String] { get }
     var paging: Paging { get }
+    /// Windows (the default, ascending) or a resumable vendor position.
+    var progress: StreamProgress { get }
+    /// The vendor's own settle time: `lag` is never set below it (Duo: never ask for the last 2 minutes).
+    var minimumLag: Duration { get }
     /// The request for a page of `window`: the first page when `pageToken` is nil. (For URL-style
     /// paging the kit requests later pages itself.)
     func request(window: PollWindow, pageToken: String?, pageSize: Int) throws(PollError) -> HTTPRequest
+    /// Whether this error answer to a request that carried a stored page token or position means
+    /// the vendor no longer accepts that token (expired, unknown). Default: 400, 404 and 410.
+    func rejectsCursor(_ response: HTTPResponse) -> Bool
+    /// The vendor's report of its rate limit in a response, if it sends one. Default: the
+    /// `X-Rate-Limit-*` (Okta) and `X-RateLimit-*` (GitHub, OneLogin, ServiceNow) headers.
+    func rateLimitReport(_ response: HTTPResponse, now: Timestamp) -> RateLimitReport?
+    /// A plain-words explanation of a 4xx answer the kit cannot fix, when the vendor says more
+    /// than the status (Duo's signature and clock errors). Nil keeps the kit's wording.
+    func explainFailure(_ response: HTTPResponse, now: Timestamp) -> String?
+    /// Data the stream needs besides its events (OneLogin's event-type names), if any.
+    var referenceData: ReferenceData? { get }
+}
+
+/// Reference data a stream needs besides its events: fetched with the source's credentials and
+/// budget before the stream's first page and again every `refreshEvery`. A failed fetch is logged
+/// and tried again after `retryAfterFailure`; it never holds the events back.
+public struct ReferenceData: Sendable {
+    public var request: HTTPRequest
+    public var refreshEvery: Duration
+    public var retryAfterFailure: Duration
+    /// Takes the fetched body (throws when it is not what was expected).
+    public var apply: @Sendable ([UInt8]) throws -> Void
+
+    public init(request: HTTPRequest, refreshEvery: Duration, retryAfterFailure: Duration = .seconds(300), apply: @escaping @Sendable ([UInt8]) throws -> Void) {
+        self.request = request
+        self.refreshEvery = refreshEvery
+        self.retryAfterFailure = retryAfterFailure
+        self.apply = apply
+    }
+}
+
+extension VendorAPI {
+    public var progress: StreamProgress { .windows }
+    public var minimumLag: Duration { .zero }
+
+    public func rejectsCursor(_ response: HTTPResponse) -> Bool {
+        [400, 404, 410].contains(response.status)
+    }
+
+    public func rateLimitReport(_ response: HTTPResponse, now: Timestamp) -> RateLimitReport? {
+        RateLimitReport.standardHeaders(response, now: now)
+    }
+
+    public func explainFailure(_ response: HTTPResponse, now: Timestamp) -> String? { nil }
+    public var referenceData: ReferenceData? { nil }
 }

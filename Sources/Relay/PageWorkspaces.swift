@@ -1,3 +1,4 @@
+import Vendors
 import Normalizers
 import RelayCore
 import Synchronization
@@ -5,7 +6,7 @@ import Synchronization
 /// The buffers one page needs between polling and the record log: the normalizer (with its JSON
 /// document), the records, their envelopes and the encoder's output. Reused page after page.
 final class PageWorkspace: @unchecked Sendable {  // used by one task at a time: `PageWorkspaces` hands it out
-    let normalizer = PageNormalizer()
+    let normalizer = PageNormalizer(registry: VendorCatalog.normalizers)
     var records: [AuditRecord] = []
     var envelopes: [[UInt8]] = []
     var writer = JSONWriter(capacity: 64 << 10)

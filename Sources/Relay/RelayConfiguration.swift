@@ -1,16 +1,11 @@
-import Connectors
+import Replay
+import Vendors
 #if canImport(Glibc)
 import Glibc
 #endif
 import Logging
 import RelayCore
 import Sinks
-
-/// A configured source: knows its identity and how to build the running source.
-public protocol SourceDefinition: Sendable {
-    var id: String { get }
-    func makeSource() throws -> any AuditSource
-}
 
 /// A configured sink.
 public protocol SinkDefinition: Sendable {
@@ -162,14 +157,12 @@ public struct RelayConfiguration: Sendable {
     }
 }
 
-/// The source and sink types a config may name. Adding a type: one line here.
+/// The source and sink types a config may name: every polled vendor in `VendorCatalog`, replay,
+/// and the sinks (adding a sink type: one line here).
 public enum ComponentCatalog {
-    public static let sources: [String: @Sendable (ConfigSection) -> any SourceDefinition] = [
+    public static let sources: [String: @Sendable (ConfigSection) -> any SourceDefinition] = VendorCatalog.sources.merging([
         "replay": { ReplaySource.Configuration($0) },
-        "conductor-one": { ConductorOneSource.Configuration($0) },
-        "kandji": { KandjiSource.Configuration($0) },
-        "endor-labs": { EndorLabsSource.Configuration($0) },
-    ]
+    ]) { vendor, _ in vendor }
 
     public static let sinks: [String: @Sendable (ConfigSection, String) -> any SinkDefinition] = [
         "stdout": { section, name in StdoutSinkDefinition(name: name) },
@@ -181,18 +174,6 @@ public enum ComponentCatalog {
 
 extension ReplaySource.Configuration: SourceDefinition {
     public func makeSource() throws -> any AuditSource { ReplaySource(configuration: self) }
-}
-
-extension ConductorOneSource.Configuration: SourceDefinition {
-    public func makeSource() throws -> any AuditSource { try makePoller() }
-}
-
-extension KandjiSource.Configuration: SourceDefinition {
-    public func makeSource() throws -> any AuditSource { makePoller() }
-}
-
-extension EndorLabsSource.Configuration: SourceDefinition {
-    public func makeSource() throws -> any AuditSource { makePoller() }
 }
 
 struct StdoutSinkDefinition: SinkDefinition {

@@ -16,6 +16,12 @@ public enum MetricName {
     public static let sourceTokenRefreshes = "auditrelay_source_token_refreshes_total"
     public static let sourceGapSeconds = "auditrelay_source_gap_seconds_total"
     public static let sourceEventsFetched = "auditrelay_source_events_fetched_total"
+    /// Waits before a request because our `rateShare` of the vendor's reported limit was used
+    /// (counted apart from the 429s in `sourceRateLimitWaits`).
+    public static let sourceRateShareWaits = "auditrelay_source_rate_share_waits_total"
+    public static let sourceRateShareWait = "auditrelay_source_rate_share_wait_seconds_total"
+    /// Stored page tokens or positions the vendor rejected (the stream resumed from its watermark).
+    public static let sourceCursorFallbacks = "auditrelay_source_cursor_fallbacks_total"
     // Sinks
     public static let sinkRecordsSent = "auditrelay_sink_records_sent_total"
     public static let sinkRecordsAcknowledged = "auditrelay_sink_records_acknowledged_total"

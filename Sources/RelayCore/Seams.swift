@@ -42,6 +42,12 @@ extension AuditSource {
     public var deduplicates: Bool { true }
 }
 
+/// A configured source: knows its identity and how to build the running source.
+public protocol SourceDefinition: Sendable {
+    var id: String { get }
+    func makeSource() throws -> any AuditSource
+}
+
 /// What a source's error can tell the pipeline about retrying it: how long a retry is pointless
 /// (a rate limit's reset, the slow retry after a permission error), and whether a person must act
 /// first (then a `--once` run stops at once instead of retrying).

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Testing
-import Connectors
+import Replay
 import Normalizers
 import Relay
 import RelayCore

@@ -1,4 +1,5 @@
 import Normalizers
+import Vendors
 import RelayCore
 import Testing
 

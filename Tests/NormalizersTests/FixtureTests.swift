@@ -1,5 +1,6 @@
 import Foundation
 import Normalizers
+import Vendors
 import RelayCore
 import Testing
 

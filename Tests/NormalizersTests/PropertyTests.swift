@@ -1,3 +1,4 @@
+import Vendors
 import Normalizers
 import RelayCore
 import Testing
@@ -9,7 +10,7 @@ import Testing
     struct VendorKeys: Sendable, CustomTestStringConvertible {
         let sourceType: String
         let keys: [String]
-        var streams: [String] { NormalizerRegistry.standard.normalizer(for: sourceType)?.streams ?? [] }
+        var streams: [String] { VendorCatalog.normalizers.normalizer(for: sourceType)?.streams ?? [] }
         var testDescription: String { sourceType }
     }
 
@@ -48,7 +49,7 @@ import Testing
     static let hugeStringVendors: Set<String> = ["okta", "salesforce"]
 
     @Test func everyNormalizerIsCovered() {
-        #expect(Set(Self.vendorKeys.map(\.sourceType)) == Set(NormalizerRegistry.standard.sourceTypes))
+        #expect(Set(Self.vendorKeys.map(\.sourceType)) == Set(VendorCatalog.normalizers.sourceTypes))
     }
 
     @Test(arguments: vendorKeys)
@@ -56,7 +57,7 @@ import Testing
         let streams = vendor.streams
         try #require(!streams.isEmpty)
         var generator = RandomJSON(seed: UInt64(truncatingIfNeeded: vendor.sourceType.utf8.reduce(5381) { ($0 &* 33) &+ Int($1) }), keys: vendor.keys)
-        let normalizer = PageNormalizer()
+        let normalizer = PageNormalizer(registry: VendorCatalog.normalizers)
         let reader = JSONDocument()
         for index in 0..<Self.casesPerNormalizer {
             let stream = index % (streams.count + 1) == streams.count ? "no-such-stream" : streams[index % streams.count]
@@ -100,7 +101,7 @@ import Testing
         let page = RawPage(sourceType: vendor.sourceType, stream: vendor.streams.first ?? "", body: body, events: ranges,
                            cursor: nil, receivedAt: TestSupport.receivedAt)
         var records: [AuditRecord] = []
-        PageNormalizer().normalize(page: page, identity: TestSupport.identity, into: &records)
+        PageNormalizer(registry: VendorCatalog.normalizers).normalize(page: page, identity: TestSupport.identity, into: &records)
         #expect(records.count == ranges.count)
         for (record, range) in zip(records, ranges) {
             #expect(record.rawLog == body[range])

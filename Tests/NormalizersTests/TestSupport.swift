@@ -1,3 +1,4 @@
+import Vendors
 import Foundation
 import Testing
 import Normalizers
@@ -45,7 +46,7 @@ enum TestSupport {
     }
 
     static func normalize(_ bytes: [UInt8], _ sourceType: String, _ stream: String) throws -> AuditRecord {
-        try PageNormalizer().normalize(event: bytes[...], sourceType: sourceType, stream: stream, identity: identity, receivedAt: receivedAt)
+        try PageNormalizer(registry: VendorCatalog.normalizers).normalize(event: bytes[...], sourceType: sourceType, stream: stream, identity: identity, receivedAt: receivedAt)
     }
 }
 

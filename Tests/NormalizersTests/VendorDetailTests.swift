@@ -1,4 +1,5 @@
 @testable import Normalizers
+@testable import Vendors
 import RelayCore
 import Testing
 
@@ -155,7 +156,7 @@ import Testing
     }
 
     @Test func registryHasEveryVendorAndStream() {
-        let registry = NormalizerRegistry.standard
+        let registry = VendorCatalog.normalizers
         #expect(registry.sourceTypes == [
             "appomni", "box", "conductor-one", "duo", "endor-labs", "github", "google-workspace", "kandji",
             "microsoft-365", "okta", "onelogin", "pingone", "salesforce", "servicenow", "slack", "snowflake",

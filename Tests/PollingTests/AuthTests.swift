@@ -58,35 +58,6 @@ import Testing
     }
 }
 
-@Suite struct HMACRequestSignerTests {
-    /// Duo Admin API documentation's example request.
-    @Test func matchesDuosDocumentedExample() {
-        let canonical = HMACRequestSigner.canonical(date: "Tue, 21 Aug 2012 17:29:18 -0000", method: "POST", host: "API-XXXXXXXX.duosecurity.com",
-                                                    path: "/accounts/v1/account/list", parameters: [("username", "root"), ("realname", "First Last")])
-        #expect(canonical == "Tue, 21 Aug 2012 17:29:18 -0000\nPOST\napi-xxxxxxxx.duosecurity.com\n/accounts/v1/account/list\nrealname=First%20Last&username=root")
-        let signature = HMACRequestSigner.signature(canonical: canonical, secretKey: "Zh5eGmUq9zpfQnyUIu5OL9iWoMMv5ZNmk3zLJ4Ep")
-        #expect(signature == "2d97d6166319781b5a3a07af39d366f491234edc")
-        #expect(BasicAuth.headerValue(username: "DIWJ8X6AEYOR5OMC6TQ1", password: signature)
-            == "Basic RElXSjhYNkFFWU9SNU9NQzZUUTE6MmQ5N2Q2MTY2MzE5NzgxYjVhM2EwN2FmMzlkMzY2ZjQ5MTIzNGVkYw==")
-    }
-
-    @Test func signsEachRequestWithItsOwnDate() async throws {
-        let clock = ManualClock(try #require(Timestamp(parsing: "2012-08-21T17:29:18Z")))
-        let signer = HMACRequestSigner(integrationKey: "DIWJ8X6AEYOR5OMC6TQ1", secretKey: Secret("Zh5eGmUq9zpfQnyUIu5OL9iWoMMv5ZNmk3zLJ4Ep"))
-        let context = AuthContext(http: ScriptedHTTP { _, _ in json("{}") }, clock: clock)
-        var first = HTTPRequest(method: .post, url: "https://api-xxxxxxxx.duosecurity.com/accounts/v1/account/list",
-                                body: Array("realname=First%20Last&username=root".utf8))
-        try await signer.authorize(&first, context: context)
-        #expect(first.header("Date") == "Tue, 21 Aug 2012 17:29:18 -0000")
-        #expect(first.header("Authorization") == "Basic RElXSjhYNkFFWU9SNU9NQzZUUTE6MmQ5N2Q2MTY2MzE5NzgxYjVhM2EwN2FmMzlkMzY2ZjQ5MTIzNGVkYw==")
-        clock.advance(.seconds(1))
-        var second = first
-        try await signer.authorize(&second, context: context)
-        #expect(second.header("Date") == "Tue, 21 Aug 2012 17:29:19 -0000")
-        #expect(second.header("Authorization") != first.header("Authorization"))
-    }
-}
-
 @Suite struct TokenTests {
     @Test func renewsAtNinetyPercentOrAMinuteBeforeExpiry() throws {
         let issued = try #require(Timestamp(parsing: "2026-03-01T12:00:00Z"))
@@ -140,19 +111,30 @@ import Testing
     }
 
     @Test func refreshGrantRotatesTheRefreshToken() async throws {
-        let rotated = LockedBox<[String]>([])
         let http = ScriptedHTTP { request, index in
             json(#"{"access_token":"at-\#(index)","expires_in":60,"refresh_token":"rt-\#(index + 1)"}"#)
         }
+        let refreshToken = RotatingRefreshToken(configured: Secret("rt-0"), sealingSecret: Secret("cs"), sourceID: "wd")
         let grant = OAuth2.RefreshGrant(tokenURL: "https://wd.example.com/token", clientID: "c", authentication: .secretPost(Secret("cs")),
-                                        refreshToken: Secret("rt-0"), onRotate: { rotated.append($0.reveal()) })
+                                        refreshToken: refreshToken)
         let context = AuthContext(http: http, clock: ManualClock())
+        #expect(refreshToken.sealed() == nil)  // nothing to persist while the configured token is current
         _ = try await grant.fetch(context: context)
+        #expect(refreshToken.token.reveal() == "rt-1")
         _ = try await grant.fetch(context: context)
         #expect(formFields(http.requests[0])["refresh_token"] == "rt-0")
         #expect(formFields(http.requests[1])["refresh_token"] == "rt-1")
         #expect(formFields(http.requests[1])["client_secret"] == "cs")
-        #expect(rotated.value == ["rt-1", "rt-2"])
+        #expect(refreshToken.token.reveal() == "rt-2")
+        // Sealed for the cursor: opens only with the same client secret and source id, never shows the token.
+        let sealed = try #require(refreshToken.sealed())
+        #expect(!sealed.contains("rt-2"))
+        let restarted = RotatingRefreshToken(configured: Secret("rt-0"), sealingSecret: Secret("cs"), sourceID: "wd")
+        #expect(restarted.restore(sealed: sealed))
+        #expect(restarted.token.reveal() == "rt-2")
+        let otherSecret = RotatingRefreshToken(configured: Secret("rt-0"), sealingSecret: Secret("changed"), sourceID: "wd")
+        #expect(!otherSecret.restore(sealed: sealed))
+        #expect(otherSecret.token.reveal() == "rt-0")
     }
 
     @Test func aRejectedClientIsACredentialErrorThatNamesTheOAuthCodeButNoSecret() async throws {

@@ -5,20 +5,33 @@ import Testing
 @Suite struct PollStateTests {
     let t0 = Timestamp(parsing: "2026-03-01T12:00:00Z")!
 
-    @Test func roundTripsWithOpaqueTokensKeptVerbatim() throws {
-        let state = PollState(since: t0, watermark: .init(time: t0.minus(.seconds(3)), id: "evt-\"quoted\"-9"),
-                              window: .init(from: t0.minus(.seconds(3600)), to: t0, next: "https://x/events?cursor=a%2Fb&n=1152922976252290886"),
-                              floor: t0.minus(.seconds(86_400)))
-        let decoded = try #require(PollState(decoding: state.encoded))
-        #expect(decoded == state)
-        #expect(PollState(decoding: PollState(since: t0).encoded) == PollState(since: t0))
+    @Test func roundTripsEveryStreamWithOpaqueTokensKeptVerbatim() throws {
+        let authentication = PollState(since: t0, watermark: .init(time: t0.minus(.seconds(3)), id: "evt-\"quoted\"-9"),
+                                       window: .init(from: t0.minus(.seconds(3600)), to: t0, next: "1767225600000,af0c-11"),
+                                       floor: t0.minus(.seconds(86_400)), lastSuccess: t0)
+        let okta = PollState(since: t0, position: "https://x/api/v1/logs?after=a%2Fb&n=1152922976252290886")
+        let cursor = SourceCursor(streams: ["authentication": authentication, "system_log": okta], sealedCredential: "c2VhbGVk")
+        let decoded = try #require(SourceCursor(decoding: cursor.encoded, defaultStream: "authentication"))
+        #expect(decoded == cursor)
+        #expect(SourceCursor(decoding: SourceCursor().encoded, defaultStream: "x") == SourceCursor())
+    }
+
+    @Test func aVersionOneCursorIsTheDefaultStreamsState() throws {
+        // What auditrelay before polling kit v2 committed: an upgrade resumes where it stopped.
+        let v1 = #"{"v":1,"since":"2026-03-01T12:00:00Z","wm":{"t":"2026-03-01T11:59:00Z","id":"e9"},"win":{"from":"2026-03-01T11:00:00Z","to":"2026-03-01T12:00:00Z","next":"p2"}}"#
+        let decoded = try #require(SourceCursor(decoding: v1, defaultStream: "audit_events"))
+        #expect(decoded.streams.keys.sorted() == ["audit_events"])
+        #expect(decoded.streams["audit_events"]?.window?.next == "p2")
+        #expect(decoded.streams["audit_events"]?.watermark?.id == "e9")
     }
 
     @Test func rejectsAnythingElse() {
-        #expect(PollState(decoding: "0:/var/x:123") == nil)  // a replay cursor
-        #expect(PollState(decoding: #"{"v":2,"since":"2026-03-01T12:00:00Z"}"#) == nil)
-        #expect(PollState(decoding: #"{"v":1}"#) == nil)
-        #expect(PollState(decoding: #"{"v":1,"since":"2026-03-01T12:00:00Z","win":{"from":"x"}}"#) == nil)
+        #expect(SourceCursor(decoding: "0:/var/x:123", defaultStream: "s") == nil)  // a replay cursor
+        #expect(SourceCursor(decoding: #"{"v":3,"streams":{}}"#, defaultStream: "s") == nil)
+        #expect(SourceCursor(decoding: #"{"v":2}"#, defaultStream: "s") == nil)
+        #expect(SourceCursor(decoding: #"{"v":2,"streams":{"a":{"since":"2026-03-01T12:00:00Z","win":{"from":"x"}}}}"#, defaultStream: "s") == nil)
+        #expect(SourceCursor(decoding: #"{"v":2,"streams":{"a":{"since":"2026-03-01T12:00:00Z","pos":7}}}"#, defaultStream: "s") == nil)
+        #expect(SourceCursor(decoding: #"{"v":1}"#, defaultStream: "s") == nil)
     }
 
     @Test func backfillIsADurationAnAbsoluteTimeOrNone() {
@@ -38,21 +51,5 @@ import Testing
         // Resuming where that gap ends is clean, even as the retention boundary moves on.
         #expect(Gap.check(since: t0.minus(retention).plus(Gap.safetyMargin), now: t0.plus(.seconds(299)), retention: retention, firstRun: false) == nil)
         #expect(Gap.check(since: .zero, now: t0, retention: retention, firstRun: true)?.reason == .backfillBeyondRetention)
-    }
-
-    @Test func memoryDedupeWindowIsBoundedAndForgetsTheOldest() async {
-        let window = MemoryDedupeWindow(capacity: 3)
-        await window.record(source: "s", ids: ["a", "b", "c"])
-        #expect(await window.contains(source: "s", ids: ["a", "b", "c", "d"]) == [true, true, true, false])
-        #expect(await window.contains(source: "other", ids: ["a"]) == [false])
-        await window.record(source: "s", ids: ["d", "e"])
-        #expect(await window.contains(source: "s", ids: ["a", "b", "c", "d", "e"]) == [false, false, true, true, true])
-        #expect(await window.count(source: "s") == 3)
-    }
-
-    @Test func noDedupeWindowPassesEverythingThrough() async {
-        let window = NoDedupeWindow()
-        await window.record(source: "s", ids: ["a"])
-        #expect(await window.contains(source: "s", ids: ["a", "b"]) == [false, false])
     }
 }

@@ -30,6 +30,11 @@ struct FakeAPI: VendorAPI {
         return settings
     }
 
+    /// The state of `stream` in a committed cursor.
+    static func state(_ cursor: String, stream: String = "events") -> PollState? {
+        SourceCursor(decoding: cursor, defaultStream: stream)?.streams[stream]
+    }
+
     static func query(_ request: HTTPRequest) -> [String: String] {
         var fields: [String: String] = [:]
         for item in URLParts(request.url)?.queryItems ?? [] { fields[item.name] = item.value }
@@ -48,7 +53,7 @@ struct FakeAPI: VendorAPI {
         #expect(first.events.count == 2)
         let second = try #require(try await poller.nextPage(after: first.cursor))
         #expect(Self.query(http.requests[1])["page"] == "p2")
-        let state = try #require(second.cursor.flatMap(PollState.init(decoding:)))
+        let state = try #require(second.cursor.flatMap { Self.state($0) })
         #expect(state.window == nil)
         #expect(state.since == Timestamp(parsing: "2026-03-01T11:59:00Z"))
         #expect(state.watermark == .init(time: Timestamp(parsing: "2026-03-01T11:30:00Z")!, id: "c"))
@@ -73,7 +78,7 @@ struct FakeAPI: VendorAPI {
         }
         let poller = Poller(api: FakeAPI(paging: .linkHeader), settings: Self.settings(), authenticator: StaticTokenAuth(token: Secret("t0k")), http: http, clock: clock)
         let first = try #require(try await poller.nextPage(after: nil))
-        #expect(first.cursor.flatMap(PollState.init(decoding:))?.window?.next == "https://fake.example.com/events?after=a")
+        #expect(first.cursor.flatMap { Self.state($0) }?.window?.next == "https://fake.example.com/events?after=a")
         do {
             _ = try await poller.nextPage(after: first.cursor)
             Issue.record("a next link to another host was accepted")
@@ -86,24 +91,6 @@ struct FakeAPI: VendorAPI {
         #expect(http.requests.count == 2)  // nothing was ever sent to elsewhere.example.net
     }
 
-    @Test func overlapIsDroppedOnlyForIDsWhosePageWasCommitted() async throws {
-        let clock = ManualClock()
-        let http = ScriptedHTTP { _, _ in json(#"{"items":[{"id":"a","ts":"2026-03-01T11:50:00Z"},{"id":"b","ts":"2026-03-01T11:51:00Z"}]}"#) }
-        let window = MemoryDedupeWindow()
-        let poller = Poller(api: FakeAPI(), settings: Self.settings(), authenticator: StaticTokenAuth(token: Secret("t")), http: http, clock: clock, dedupe: window)
-        let first = try #require(try await poller.nextPage(after: nil))
-        #expect(first.events.count == 2)
-        // The page was not committed (the pipeline retries from nil): the same events come again.
-        let retried = try #require(try await Poller(api: FakeAPI(), settings: Self.settings(), authenticator: StaticTokenAuth(token: Secret("t")),
-                                                    http: http, clock: clock, dedupe: window).nextPage(after: nil))
-        #expect(retried.events.count == 2)
-        // Once committed (its cursor comes back), a re-read of the overlap drops them.
-        clock.advance(.seconds(120))
-        let next = try #require(try await poller.nextPage(after: first.cursor))
-        #expect(next.events.isEmpty)
-        #expect(poller.metrics.snapshot().eventsDeduplicated == 2)
-    }
-
     @Test func backfillNoneFetchesNoHistoryButEverythingAfterTheFirstPoll() async throws {
         let clock = ManualClock()
         let http = ScriptedHTTP { _, _ in json(#"{"items":[{"id":"late","ts":"2026-03-01T12:00:30Z"}]}"#) }
@@ -111,7 +98,7 @@ struct FakeAPI: VendorAPI {
         let anchor = try #require(try await poller.nextPage(after: nil))
         #expect(anchor.events.isEmpty)
         #expect(http.requests.isEmpty)
-        #expect(anchor.cursor.flatMap(PollState.init(decoding:))?.since == Timestamp(parsing: "2026-03-01T12:00:00Z"))
+        #expect(anchor.cursor.flatMap { Self.state($0) }?.since == Timestamp(parsing: "2026-03-01T12:00:00Z"))
         #expect(try await poller.nextPage(after: anchor.cursor) == nil)  // now − lag is still before the start
         clock.advance(.seconds(180))
         _ = try #require(try await poller.nextPage(after: anchor.cursor))

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Testing
 @testable import Relay
-import Connectors
+import Replay
 import Normalizers
 import RelayCore
 import Sinks

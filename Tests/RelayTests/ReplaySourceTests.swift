@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Connectors
+@testable import Replay
 import RelayCore
 
 @Suite struct ReplaySourceTests {

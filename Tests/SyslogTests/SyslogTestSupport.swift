@@ -1,6 +1,7 @@
+import Vendors
 import Foundation
 import Testing
-import Connectors
+import Replay
 import Normalizers
 import RelayCore
 @testable import Sinks
@@ -13,7 +14,7 @@ enum FixtureRecords {
 
     static func entries() async throws -> [LogEntry] {
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".jsonl") }.sorted()
-        let normalizer = PageNormalizer()
+        let normalizer = PageNormalizer(registry: VendorCatalog.normalizers)
         var entries: [LogEntry] = []
         for file in files {
             let source = ReplaySource(configuration: .init(id: "fixture-\(file)", path: directory.appendingPathComponent(file).path, batchSize: 100))

@@ -25,6 +25,12 @@ public protocol Authenticator: Sendable {
     func invalidate() async -> Bool
     /// Credential strings to scrub from any text that may be logged (e.g. an error body).
     var redactions: [String] { get }
+    /// A refresh token the vendor rotates, which the poller persists with the cursor (nil: none).
+    var rotatingRefreshToken: RotatingRefreshToken? { get }
+}
+
+extension Authenticator {
+    public var rotatingRefreshToken: RotatingRefreshToken? { nil }
 }
 
 /// A fixed token in a header: `Authorization: Bearer <token>` (Kandji), `SSWS <token>` (Okta), or
@@ -77,18 +83,24 @@ public struct BasicAuth: Authenticator {
 public struct CachedBearerAuth: Authenticator {
     public let cache: TokenCache
     public let staticRedactions: [String]
+    public let rotatingRefreshToken: RotatingRefreshToken?
     /// The token in use, so an error body that echoes it can be scrubbed too.
     private let current = CurrentToken()
 
-    public init(cache: TokenCache, redactions: [String]) {
+    /// What precedes the token in the header: `Bearer ` (RFC 6750), OneLogin's `bearer:`.
+    public let prefix: String
+
+    public init(cache: TokenCache, redactions: [String], rotatingRefreshToken: RotatingRefreshToken? = nil, prefix: String = "Bearer ") {
         self.cache = cache
         self.staticRedactions = redactions
+        self.rotatingRefreshToken = rotatingRefreshToken
+        self.prefix = prefix
     }
 
     public func authorize(_ request: inout HTTPRequest, context: AuthContext) async throws {
         let token = try await cache.token(context: context)
         current.set(token.reveal())
-        request.setHeader("Authorization", "Bearer \(token.reveal())")
+        request.setHeader("Authorization", prefix + token.reveal())
     }
 
     public func invalidate() async -> Bool {
@@ -96,7 +108,9 @@ public struct CachedBearerAuth: Authenticator {
         return true
     }
 
-    public var redactions: [String] { staticRedactions + [current.get()].filter { !$0.isEmpty } }
+    public var redactions: [String] {
+        staticRedactions + [current.get()].filter { !$0.isEmpty } + (rotatingRefreshToken?.redactions ?? [])
+    }
 }
 
 final class CurrentToken: @unchecked Sendable {

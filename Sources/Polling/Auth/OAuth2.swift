@@ -23,34 +23,30 @@ public enum OAuth2 {
         }
     }
 
-    /// The refresh-token grant. A rotated refresh token in the response replaces the old one (in
-    /// memory: persisting it is the caller's job, through `onRotate`).
-    public actor RefreshGrant {
-        private var refreshToken: Secret
+    /// The refresh-token grant. A rotated refresh token in the response replaces the old one in
+    /// `refreshToken`, which the poller persists (sealed) in the source's cursor.
+    public struct RefreshGrant: Sendable {
+        public let refreshToken: RotatingRefreshToken
         let tokenURL: String
         let clientID: String
         let authentication: ClientAuthentication
-        let onRotate: @Sendable (Secret) -> Void
 
-        public init(tokenURL: String, clientID: String, authentication: ClientAuthentication, refreshToken: Secret, onRotate: @escaping @Sendable (Secret) -> Void = { _ in }) {
+        public init(tokenURL: String, clientID: String, authentication: ClientAuthentication, refreshToken: RotatingRefreshToken) {
             self.tokenURL = tokenURL
             self.clientID = clientID
             self.authentication = authentication
             self.refreshToken = refreshToken
-            self.onRotate = onRotate
         }
 
         public func fetch(context: AuthContext) async throws -> IssuedToken {
-            let form = [("grant_type", "refresh_token"), ("refresh_token", refreshToken.reveal())]
+            let used = refreshToken.token
+            let form = [("grant_type", "refresh_token"), ("refresh_token", used.reveal())]
             let result = try await OAuth2.requestToken(tokenURL: tokenURL, clientID: clientID, authentication: authentication, form: form, context: context)
-            if let rotated = result.refreshToken, rotated.reveal() != refreshToken.reveal() {
-                refreshToken = rotated
-                onRotate(rotated)
-            }
+            if let rotated = result.refreshToken, rotated != used { refreshToken.rotate(to: rotated) }
             return result.token
         }
 
-        public nonisolated var cacheFetch: TokenCache.Fetch { { context in try await self.fetch(context: context) } }
+        public var cacheFetch: TokenCache.Fetch { { context in try await fetch(context: context) } }
     }
 
     static func requestToken(tokenURL: String, clientID: String, authentication: ClientAuthentication, form: [(String, String)], context: AuthContext)

@@ -3,8 +3,11 @@ on 127.0.0.1 (ephemeral port, printed as `PORT n`), a store of generated events,
 driven by the test, and statistics. Exits when its stdin closes, so a dying test leaves nothing.
 
 Control API (no auth):
-  POST /_control {"faults": ["429", "429date", "500", "503reset", "timeout", "truncated",
-                   "malformed", "expire", "403", "ok"]}   queued; each data request takes the next
+  POST /_control {"faults": ["429", "429bare", "429date", "500", "503reset", "timeout", "truncated",
+                   "malformed", "expire", "403", "ok", <vendor-specific>]}
+                                                    queued; each data request takes the next;
+                                                    a name this file does not know goes to the
+                                                    vendor's `fault(handler, name)`
   POST /_control {"add": N}                         appends N newer events
   GET  /_stats                                      counters and every event id
 Responses over 1 KiB are gzipped when the client accepts it; absolute-form request targets (a
@@ -115,6 +118,8 @@ class Handler(BaseHTTPRequestHandler):
             return False  # spaces faults out: this request is served normally
         if fault == "429":
             self.send_json(429, {"error": "rate limited"}, {"Retry-After": "7"})
+        elif fault == "429bare":
+            self.send_json(429, {"error": "rate limited"})
         elif fault == "429date":
             self.send_json(429, {"error": "rate limited"}, {"Retry-After": email.utils.formatdate(time.time() + 30, usegmt=True)})
         elif fault == "503reset":
@@ -144,7 +149,17 @@ class Handler(BaseHTTPRequestHandler):
         elif fault == "expire":
             self.vendor.expire_tokens()
             return False  # the request itself is now answered 401 by the auth check
+        else:
+            vendor_fault = getattr(self.vendor, "fault", None)
+            if vendor_fault is None:
+                raise ValueError("unknown fault %r" % fault)
+            return vendor_fault(self, fault)
         return True
+
+    def page_delay(self):
+        """Slows data pages down when --page-delay is set (crash tests kill a process mid-window)."""
+        if self.store.page_delay:
+            time.sleep(self.store.page_delay)
 
     def handle_any(self, method):
         with self.store.lock:
@@ -183,11 +198,13 @@ def serve(vendor, make_event, extra_arguments=None):
     parser.add_argument("--events", type=int, default=100)
     parser.add_argument("--span", type=float, default=3600.0, help="oldest event age in seconds")
     parser.add_argument("--newest-age", type=float, default=120.0)
+    parser.add_argument("--page-delay", type=float, default=0.0, help="seconds each data page waits (call handler.page_delay())")
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS with this certificate")
     for add in extra_arguments or []:
         add(parser)
     arguments = parser.parse_args()
     store = Store(arguments.events, arguments.span, arguments.newest_age, make_event)
+    store.page_delay = arguments.page_delay
     vendor.configure(arguments, store)
     Handler.store = store
     Handler.vendor = vendor

@@ -1,0 +1,39 @@
+import Logging
+import RelayCore
+
+/// A polled vendor as its folder declares it: its defaults, the config keys of its own, its
+/// streams and its credential. The kit does the rest: the common settings, building the
+/// `Poller`, and being a `SourceDefinition` the config can name.
+///
+///     public struct KandjiSource: PolledVendor {
+///         public static let defaults = VendorDefaults(…)
+///         public var settings: PollSettings
+///         var token: Secret
+///         public init(_ section: ConfigSection) { … }
+///         public func streams() throws -> [any VendorAPI] { [API(baseURL: settings.baseURL)] }
+///         public func authenticator() throws -> any Authenticator { StaticTokenAuth(token: token) }
+///     }
+public protocol PolledVendor: SourceDefinition {
+    /// What the vendor documents about itself (retention, lag, page size, rate), as setting defaults.
+    static var defaults: VendorDefaults { get }
+    /// The common settings (`id`, `baseURL`, `interval`, `backfill`, …).
+    var settings: PollSettings { get set }
+    /// Reads the vendor's config section, reporting problems to it (with their key paths).
+    init(_ section: ConfigSection)
+    /// One `VendorAPI` per stream this source reads.
+    func streams() throws -> [any VendorAPI]
+    /// The credential every request of every stream carries.
+    func authenticator() throws -> any Authenticator
+}
+
+extension PolledVendor {
+    public var id: String { settings.id }
+
+    /// The running source. Tests pass a clock that does not sleep and a capturing logger.
+    public func makePoller(clock: any PollClock = SystemPollClock(), http: (any HTTPSending)? = nil,
+                           logger: Logger = Logger(label: "auditrelay.poll")) throws -> Poller {
+        Poller(streams: try streams(), settings: settings, authenticator: try authenticator(), http: http, clock: clock, logger: logger)
+    }
+
+    public func makeSource() throws -> any AuditSource { try makePoller() }
+}

@@ -1,0 +1,53 @@
+import Normalizers
+import Polling
+import RelayCore
+
+/// Every vendor auditrelay knows: its normalizer and, where it can be polled, its source type.
+/// Adding a vendor: its folder (`Sources/Vendors/<Vendor>/`) and one line here.
+public enum VendorCatalog {
+    public struct Vendor: Sendable {
+        public let normalizer: any Normalizer
+        /// Builds the configured source from its config section; nil: events arrive by replay only.
+        public let source: (@Sendable (ConfigSection) -> any SourceDefinition)?
+
+        init(_ normalizer: any Normalizer) {
+            self.normalizer = normalizer
+            source = nil
+        }
+
+        init<Source: PolledVendor>(_ normalizer: any Normalizer, polled: Source.Type) {
+            self.normalizer = normalizer
+            source = { Source($0) }
+        }
+
+        public var sourceType: String { normalizer.sourceType }
+    }
+
+    public static let vendors: [Vendor] = [
+        Vendor(AppOmniNormalizer()),
+        Vendor(BoxNormalizer()),
+        Vendor(ConductorOneNormalizer(), polled: ConductorOneSource.self),
+        Vendor(DuoNormalizer(), polled: DuoSource.self),
+        Vendor(EndorLabsNormalizer(), polled: EndorLabsSource.self),
+        Vendor(GitHubNormalizer()),
+        Vendor(GoogleWorkspaceNormalizer()),
+        Vendor(KandjiNormalizer(), polled: KandjiSource.self),
+        Vendor(Microsoft365Normalizer()),
+        Vendor(OktaNormalizer(), polled: OktaSource.self),
+        Vendor(OneLoginNormalizer(), polled: OneLoginSource.self),
+        Vendor(PingOneNormalizer(), polled: PingOneSource.self),
+        Vendor(SalesforceNormalizer()),
+        Vendor(ServiceNowNormalizer()),
+        Vendor(SlackNormalizer()),
+        Vendor(SnowflakeNormalizer()),
+        Vendor(VeevaVaultNormalizer()),
+        Vendor(WorkdayNormalizer()),
+    ]
+
+    /// Every vendor's normalizer, by source type.
+    public static let normalizers = NormalizerRegistry(vendors.map(\.normalizer))
+
+    /// The polled source types a config may name, with their parsers.
+    public static let sources: [String: @Sendable (ConfigSection) -> any SourceDefinition] = Dictionary(
+        uniqueKeysWithValues: vendors.compactMap { vendor in vendor.source.map { (vendor.sourceType, $0) } })
+}

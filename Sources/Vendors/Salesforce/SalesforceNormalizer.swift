@@ -1,0 +1,113 @@
+import Normalizers
+import RelayCore
+
+/// Salesforce: EventLogFile CSV rows (as JSON objects), Real-Time Event Monitoring streaming events
+/// (`{channel, data.payload}`), and SetupAuditTrail rows. Catalogues:
+/// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_eventlogfile_supportedeventtypes.htm
+/// https://developer.salesforce.com/docs/atlas.en-us.platform_events.meta/platform_events/platform_events_objects_monitoring.htm
+/// https://help.salesforce.com/s/articleView?id=sf.admin_monitorsetup.htm (setup audit trail actions)
+///
+/// Field map, eventlogfile: eventID content hash, eventTime `TIMESTAMP_DERIVED` (else compact
+/// `TIMESTAMP`), eventName `EVENT_TYPE`, srcIP `SOURCE_IP` else `CLIENT_IP` (often the text
+/// "Salesforce.com IP"), actor `USER_NAME`, `USER_ID_DERIVED`. realtime: eventID
+/// `payload.EventIdentifier`, eventTime `payload.EventDate`, eventName the event object named by
+/// the channel (`/event/LoginEventStream` -> `LoginEvent`), srcIP `payload.SourceIp`, actor
+/// `payload.Username`, `UserId`; Salesforce's City/Country/Latitude… are kept as an enrichment
+/// from provider `salesforce`. setupaudittrail: eventID `Id` (else hash), eventTime
+/// `sfdc_created_date`/`CreatedDate`, eventName `action`, actor `sfdc_created_by_username`.
+public struct SalesforceNormalizer: Normalizer {
+    public let sourceType = "salesforce"
+    public let streams = ["eventlogfile", "realtime", "setupaudittrail"]
+
+    public init() {}
+
+    public func normalize(_ event: JSONValue, stream: String, into record: inout AuditRecord) {
+        record.serviceName = "salesforce"
+        switch stream {
+        case "realtime": realtime(event, into: &record)
+        case "setupaudittrail": setupAuditTrail(event, into: &record)
+        default: eventLogFile(event, into: &record)
+        }
+    }
+
+    private func eventLogFile(_ event: JSONValue, into record: inout AuditRecord) {
+        record.setEventTime(event["TIMESTAMP_DERIVED"], event["TIMESTAMP"])
+        record.setEventName(event["EVENT_TYPE"])
+        record.setSourceIP(event["SOURCE_IP"], event["CLIENT_IP"])
+        record.setActor("email", event["USER_NAME"])
+        record.setActor("id", event["USER_ID_DERIVED"], event["USER_ID"])
+        record.setActor("type", event["USER_TYPE"])
+        record.addResource(event["ENTITY_NAME"])
+        record.addResource(event["URI"])
+        record.setTag("requestID", event["REQUEST_ID"])
+        record.setTag("loginStatus", event["LOGIN_STATUS"])
+        record.setTag("userAgent", event["USER_AGENT"] ?? event["BROWSER_TYPE"])
+        var behavior = SalesforceCatalogue.eventTypes.classify(record.eventName)
+        if behavior == .none, SalesforceCatalogue.apiEventTypes.contains(record.eventName) {
+            // API-style files log one row per call; what the call did is in its method name,
+            // the Aura action (`…ACTION$updateRecord=574`) or the HTTP method of a callout.
+            let operation = event["METHOD_NAME"]?.nonEmptyText ?? auraAction(event["ACTION_MESSAGE"]?.string)
+                ?? event["METHOD"]?.nonEmptyText ?? ""
+            behavior = SalesforceCatalogue.operation(operation, rows: event["ROWS_PROCESSED"]?.double)
+        }
+        record.behavior = behavior
+    }
+
+    /// The action name in an Aura `ACTION_MESSAGE` such as `1$aura://RecordUiController/ACTION$getObjectInfo=4`.
+    private func auraAction(_ message: String?) -> String? {
+        guard let message, let marker = message.firstRange(of: "ACTION$") else { return nil }
+        let rest = message[marker.upperBound...]
+        let name = rest.prefix { $0 != "=" && $0 != "," && $0 != ";" }
+        return name.isEmpty ? nil : String(name)
+    }
+
+    private func realtime(_ event: JSONValue, into record: inout AuditRecord) {
+        let payload = event["data", "payload"] ?? event["payload"]
+        record.setEventID(payload?["EventIdentifier"])
+        record.setEventTime(payload?["EventDate"])
+        record.eventName = Self.eventObjectName(event["channel"]?.string ?? payload?["attributes", "type"]?.string ?? "")
+        guard let payload else { return }
+        record.setSourceIP(payload["SourceIp"])
+        record.setActor("email", payload["Username"])
+        record.setActor("id", payload["UserId"])
+        record.setActor("type", payload["UserType"])
+        record.addResource(payload["QueriedEntities"])
+        record.addResource(payload["Name"])
+        record.setTag("status", payload["Status"] ?? payload["OperationStatus"])
+        record.setTag("loginType", payload["LoginType"])
+        record.setTag("userAgent", payload["UserAgent"])
+        if payload["City"] != nil || payload["Country"] != nil || payload["Latitude"] != nil {
+            record.addVendorGeo(provider: "salesforce", ip: record.src.ip, [
+                ("city", payload["City"]), ("country", payload["Country"]), ("countryCode", payload["CountryIso"]),
+                ("subdivision", payload["Subdivision"]), ("postalCode", payload["PostalCode"]),
+                ("latitude", payload["Latitude"]), ("longitude", payload["Longitude"]),
+            ])
+        }
+        var behavior = SalesforceCatalogue.eventObjects.classify(record.eventName)
+        if behavior == .none, SalesforceCatalogue.operationEventObjects.contains(record.eventName) {
+            behavior = SalesforceCatalogue.operation(payload["Operation"]?.string ?? "", rows: payload["RowsProcessed"]?.double)
+        }
+        record.behavior = behavior
+    }
+
+    /// `/event/LoginEventStream` -> `LoginEvent`; `/event/BulkApiResultEvent` stays as it is.
+    static func eventObjectName(_ channel: String) -> String {
+        var name = Substring(channel)
+        if let slash = name.lastIndex(of: "/") { name = name[name.index(after: slash)...] }
+        if name.hasSuffix("EventStream") { name = name.dropLast("Stream".count) }
+        return String(name)
+    }
+
+    private func setupAuditTrail(_ event: JSONValue, into record: inout AuditRecord) {
+        record.setEventID(event["Id"] ?? event["id"])
+        record.setEventTime(event["sfdc_created_date"], event["CreatedDate"])
+        record.setEventName(event["action"] ?? event["Action"])
+        record.setActor("email", event["sfdc_created_by_username"], event["CreatedBy", "Username"])
+        record.setActor("id", event["sfdc_created_by_id"], event["CreatedById"])
+        record.setActor("name", event["sfdc_created_by_name"])
+        record.setActor("delegate", event["delegate_user"], event["DelegateUser"])
+        record.setTag("section", event["section"] ?? event["Section"])
+        record.setTag("display", event["display"] ?? event["Display"])
+        record.behavior = SalesforceCatalogue.setupActions.classify(record.eventName)
+    }
+}

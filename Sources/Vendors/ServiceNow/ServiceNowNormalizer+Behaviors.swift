@@ -1,0 +1,73 @@
+import Normalizers
+import RelayCore
+
+enum ServiceNowCatalogue {
+    /// `sys_audit` rows by `<tablename>:<create|update|delete>`: identity tables keep their meaning,
+    /// every other table is a record change.
+    static let auditedTables = BehaviorRules([
+        "sys_user:create": .userCreate,
+        "sys_user:update": .userUpdate,
+        "sys_user:delete": .userDelete,
+        "sys_user_group:create": .groupCreate,
+        "sys_user_group:update": .groupUpdate,
+        "sys_user_group:delete": .groupDelete,
+        "sys_user_grmember:create": .groupMemberAdd,
+        "sys_user_grmember:delete": .groupMemberRemove,
+        "sys_user_role:create": .roleCreate,
+        "sys_user_role:update": .roleUpdate,
+        "sys_user_role:delete": .roleDelete,
+        "sys_user_has_role:create": .permissionAdd,
+        "sys_user_has_role:delete": .permissionRemove,
+        "sys_group_has_role:create": .permissionAdd,
+        "sys_group_has_role:delete": .permissionRemove,
+        "sys_security_acl:create": .policyCreate,
+        "sys_security_acl:update": .policyUpdate,
+        "sys_security_acl:delete": .policyDelete,
+        "sys_properties:update": .policyUpdate,
+        "oauth_entity:create": .integrationCreate,
+        "oauth_entity:update": .integrationUpdate,
+        "oauth_entity:delete": .integrationDelete,
+        "*:create": .resourceCreate,
+        "*:update": .resourceUpdate,
+        "*:delete": .resourceDelete,
+    ])
+
+    /// `sys_user_has_role` audit rows (`operation` Added/Removed).
+    static let roleGrants = BehaviorRules([
+        "Added": .permissionAdd,
+        "Removed": .permissionRemove,
+    ])
+
+    /// `sysevent` names from the event registry.
+    static let events = BehaviorRules([
+        "login": .authenticationLogin,
+        "login.failed": .authenticationLogin,
+        "login.*": .authenticationLogin,
+        "logout": .authenticationLogout,
+        "multifactor*": .authenticationMFA,
+        "mfa.*": .authenticationMFA,
+        "user.view": .userRead,
+        "user.password.changed": .userUpdate,
+        "user.locked.out": .userUpdate,
+        "*.group_member.added": .groupMemberAdd,
+        "*.group_member.removed": .groupMemberRemove,
+        "*.group.created": .groupCreate,
+        "*.group.deleted": .groupDelete,
+        "*.group.modified": .groupUpdate,
+        // Elevating to security_admin changes what the session's role may do.
+        "security.elevated_role.*": .roleUpdate,
+        "role.*": .roleUpdate,
+        "report.view": .resourceRead,
+        "*.download.completed": .resourceDownload,
+        "attachment.read": .resourceDownload,
+        "attachment.uploaded": .resourceCreate,
+        "attachment.inserted": .resourceCreate,
+        "attachment.deleted": .resourceDelete,
+        "*.added": .resourceCreate,
+        "*.inserted": .resourceCreate,
+        "*.created": .resourceCreate,
+        "*.updated": .resourceUpdate,
+        "*.modified": .resourceUpdate,
+        "*.deleted": .resourceDelete,
+    ])
+}

@@ -1,0 +1,81 @@
+import Normalizers
+import RelayCore
+
+enum SlackCatalogue {
+    static let rules = BehaviorRules([
+        // Sign-in
+        "user_login": .authenticationLogin,
+        "user_login_failed": .authenticationLogin,
+        "user_logout": .authenticationLogout,
+        "user_session_invalidated": .authenticationLogout,
+        "user_session_reset_by_admin": .authenticationLogout,
+        // The workspace two-factor requirement, switched on or off.
+        "pref.two_factor_auth_changed:on": .mfaEnroll,
+        "pref.two_factor_auth_changed:off": .mfaUnenroll,
+        // Users and guests
+        "user_created": .userCreate,
+        "guest_created": .userCreate,
+        "user_deactivated": .userDelete,
+        "guest_deactivated": .userDelete,
+        "user_reactivated": .userUpdate,
+        "guest_reactivated": .userUpdate,
+        "user_email_updated": .userUpdate,
+        "user_profile_updated": .userUpdate,
+        "guest_expiration_set": .userUpdate,
+        "role_change_to_*": .permissionAdd,
+        // User groups
+        "user_group_created": .groupCreate,
+        "usergroup_created": .groupCreate,
+        "user_group_updated": .groupUpdate,
+        "usergroup_updated": .groupUpdate,
+        "user_group_deleted": .groupDelete,
+        "user_added_to_usergroup": .groupMemberAdd,
+        "user_removed_from_usergroup": .groupMemberRemove,
+        // Roles and permissions
+        "custom_role_created": .roleCreate,
+        "custom_role_updated": .roleUpdate,
+        "custom_role_deleted": .roleDelete,
+        "role_assigned": .permissionAdd,
+        "role_removed": .permissionRemove,
+        "permissions_assigned": .permissionAdd,
+        "permissions_removed": .permissionRemove,
+        // Policies: IP allow-lists, SSO, session and retention settings.
+        "team_authorized_ip_range_set:set": .policyCreate,
+        "team_authorized_ip_range_set:cleared": .policyDelete,
+        "pref.sso_setting_changed": .policyUpdate,
+        "pref.*": .policyUpdate,
+        "information_barrier_created": .policyCreate,
+        "information_barrier_updated": .policyUpdate,
+        "information_barrier_deleted": .policyDelete,
+        // Apps and bots
+        "app_installed": .integrationCreate,
+        "app_approved": .integrationCreate,
+        "app_uninstalled": .integrationDelete,
+        "app_removed_from_whitelist": .integrationDelete,
+        "app_scopes_expanded": .integrationUpdate,
+        "app_resources_added": .integrationUpdate,
+        "app_restricted": .integrationUpdate,
+        "bot_token_upgraded": .integrationUpdate,
+        "workflow_app_token_preserved": .integrationUpdate,
+        // Channels and files
+        "public_channel_created": .resourceCreate,
+        "private_channel_created": .resourceCreate,
+        "public_channel_deleted": .resourceDelete,
+        "private_channel_deleted": .resourceDelete,
+        "channel_deleted": .resourceDelete,
+        "public_channel_converted_to_private": .resourceUpdate,
+        "private_channel_converted_to_public": .resourceUpdate,
+        "channel_renamed": .resourceUpdate,
+        "public_channel_archive": .resourceUpdate,
+        "file_uploaded": .resourceCreate,
+        "file_downloaded": .resourceDownload,
+        "file_downloaded_blocked": .resourceDownload,
+        "file_deleted": .resourceDelete,
+        "file_shared": .permissionAdd,
+        "file_public_link_created": .permissionAdd,
+        "file_public_link_revoked": .permissionRemove,
+        "channels_export_started": .resourceDownload,
+        "channels_export_completed": .resourceDownload,
+        "corporate_exports_approved": .resourceDownload,
+    ])
+}
