@@ -7,7 +7,8 @@ import Testing
 /// A minimal vendor: `GET /events?from&to[&page]` -> `{"items":[{"id","ts"}],"next":"…"}`.
 struct FakeAPI: VendorAPI {
     var sourceType: String { "fake" }
-    var stream: String { "events" }
+    var stream = "events"
+    var progress: StreamProgress = .windows
     var permissionHint: String { "the token lacks the \"Read events\" permission" }
     var eventsPath: [String] { ["items"] }
     var idPath: [String] { ["id"] }
@@ -17,7 +18,7 @@ struct FakeAPI: VendorAPI {
     func request(window: PollWindow, pageToken: String?, pageSize: Int) throws(PollError) -> HTTPRequest {
         var query = "from=\(window.from)&to=\(window.to)"
         if let pageToken { query += "&page=\(pageToken)" }
-        return HTTPRequest(url: "https://fake.example.com/events?\(query)")
+        return HTTPRequest(url: "https://fake.example.com/\(stream)?\(query)")
     }
 }
 

@@ -74,6 +74,26 @@ final class Lookalike: @unchecked Sendable {
         _ = try await post("/_control", "{\"add\":\(count)}")
     }
 
+    /// Adds events stored now but dated `age` seconds ago (published late): `POST /_late`.
+    func addLateEvents(_ count: Int, age: Int) async throws {
+        _ = try await post("/_late", "{\"count\":\(count),\"age\":\(age)}")
+    }
+
+    /// A vendor-specific statistic: a number, or a list's length.
+    func statistic(_ key: String) async throws -> Int {
+        let response = try await HTTPClient().send(HTTPRequest(url: "\(baseURL)/_stats"))
+        let document = JSONDocument()
+        let value = try document.parse(response.body)[key]
+        return value?.kind == .number ? Int(value?.int64 ?? -1) : (value?.count ?? -1)
+    }
+
+    /// A vendor-specific statistic that is a list of strings.
+    func statisticStrings(_ key: String) async throws -> [String] {
+        let response = try await HTTPClient().send(HTTPRequest(url: "\(baseURL)/_stats"))
+        let document = JSONDocument()
+        return try document.parse(response.body)[key]?.array.compactMap(\.string) ?? []
+    }
+
     struct Stats {
         var ids: [String]
         var tokenRequests: Int

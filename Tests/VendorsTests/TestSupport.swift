@@ -10,8 +10,11 @@ import RelayCore
 /// recorded: a 429 with `Retry-After: 7` costs the test nothing and shows up in `sleeps`.
 final class InstantSleepClock: PollClock, @unchecked Sendable {
     private let slept = LockedValue<[Duration]>([])
+    /// Added to the wall clock: a later "restart" without waiting for real seconds to pass.
+    let offset: Duration
+    init(offset: Duration = .zero) { self.offset = offset }
     var sleeps: [Duration] { slept.get() }
-    func now() -> Timestamp { .now() }
+    func now() -> Timestamp { Timestamp.now().plus(offset) }
     func sleep(for duration: Duration) async throws {
         slept.update { $0.append(duration) }
         await Task.yield()
@@ -159,8 +162,20 @@ extension PolledVendor {
     /// it, with the common settings then replaced by `settings`. Fails the test on a config problem.
     static func configured(_ keys: KeyValuePairs<String, String>, settings: PollSettings,
                            sourceLocation: SourceLocation = #_sourceLocation) -> Self {
+        configured(keys.map { ($0.key, $0.value) }, settings: settings, sourceLocation: sourceLocation)
+    }
+
+    static func configured(_ keys: [(key: String, value: String)], settings: PollSettings,
+                           sourceLocation: SourceLocation = #_sourceLocation) -> Self {
         var entries: [(key: String, value: ConfigValue)] = [("id", .scalar(settings.id)), ("baseURL", .scalar(settings.baseURL))]
-        for (key, value) in keys where key != "baseURL" { entries.append((key, .scalar(value))) }
+        for (key, value) in keys where key != "baseURL" {
+            // A list-valued key is written `[a, b]`.
+            if value.hasPrefix("[") && value.hasSuffix("]") {
+                entries.append((key, .list(value.dropFirst().dropLast().split(separator: ",").map { .scalar($0.trimmingCharacters(in: .whitespaces)) })))
+            } else {
+                entries.append((key, .scalar(value)))
+            }
+        }
         if let baseURL = keys.first(where: { $0.key == "baseURL" })?.value { entries[1] = ("baseURL", .scalar(baseURL)) }
         let diagnostics = ConfigDiagnostics()
         let section = ConfigSection(path: "sources[0]", value: .map(entries), diagnostics: diagnostics, secrets: SecretResolver(environment: [:]))
