@@ -17,7 +17,7 @@ swift build --build-tests
 # Fault and crash suites run real peers and kill processes on purpose; their timing assertions
 # (an outage must be noticed, a backlog must drain) are about the system under test, so they run
 # one suite at a time instead of competing with the rest for the 2 cores.
-serial=(SpoolCrashTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests)
+serial=(SpoolCrashTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests PolledVendorCrashTests)
 skip=$(IFS='|'; echo "${serial[*]}")
 swift test --skip-build --skip "$skip"
 for suite in "${serial[@]}"; do
