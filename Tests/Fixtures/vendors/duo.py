@@ -284,15 +284,6 @@ class Duo:
         return True
 
     def handle(self, handler, method, path, query, body):
-        if path == "/_late" and method == "POST":
-            request = json.loads(body or b"{}")
-            with self.store.lock:
-                now = time.time()
-                for index in range(int(request.get("count", 1))):
-                    self.store._append(round(now - float(request.get("age", 600)) + index * 0.001, 3))
-                self.store.events.sort(key=lambda e: e[0])
-            handler.send_json(200, {"ok": True})
-            return True
         routes = {"/admin/v2/logs/authentication": self.authentication, "/admin/v1/logs/administrator": self.administrator,
                   "/admin/v2/logs/telephony": self.telephony_log, "/admin/v2/logs/activity": self.activity_log}
         if path not in routes or method != "GET":

@@ -9,6 +9,8 @@ Control API (no auth):
                                                     a name this file does not know goes to the
                                                     vendor's `fault(handler, name)`
   POST /_control {"add": N}                         appends N newer events
+  POST /_late {"count": N, "age": S}                appends N events dated S seconds ago, visible only
+                                                    from now on (published late)
   GET  /_stats                                      counters and every event id
 Responses over 1 KiB are gzipped when the client accepts it; absolute-form request targets (a
 client using this server as its HTTP proxy) are served and counted.
@@ -50,6 +52,28 @@ class Store:
             for index in range(count):
                 self._append(round(now - 60 + index * 0.001, 3))
 
+    def add_late(self, count, age, vendor):
+        """Events dated `age` seconds ago that only become visible now. The store stays sorted by
+        time unless the vendor orders by arrival (`late_sorted = False`, Okta's persistence order);
+        a vendor's `late_added(ids, now)` hears of them. Returns their ids."""
+        with self.lock:
+            now = time.time()
+            ids = []
+            for index in range(count):
+                self._append(round(now - age + index * 0.001, 3))
+                ids.append(self.events[-1][1])
+            if getattr(vendor, "late_sorted", True):
+                self.events.sort(key=lambda entry: entry[0])
+            self.stats["late_events"] = self.stats.get("late_events", 0) + count
+            hook = getattr(vendor, "late_added", None)
+            if hook:
+                hook(ids, now)
+        return ids
+
+    def bad_request(self, reason):
+        with self.lock:
+            self.stats["bad_requests"].append(reason)
+
     def window(self, start, end):
         with self.lock:
             return [e for e in self.events if start <= e[0] < end]
@@ -85,6 +109,7 @@ def parse_rfc3339(text):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    scheme = "http"
     store = None
     vendor = None  # an object with handle(handler, method, path, query, body) -> bool
 
@@ -156,6 +181,11 @@ class Handler(BaseHTTPRequestHandler):
             return vendor_fault(self, fault)
         return True
 
+    def base_url(self):
+        """scheme://host[:port] as the client addressed us (next links are built from it)."""
+        host = self.headers.get("Host") or "127.0.0.1:%d" % self.server.server_address[1]
+        return "%s://%s" % (self.scheme, host)
+
     def page_delay(self):
         """Slows data pages down when --page-delay is set (crash tests kill a process mid-window)."""
         if self.store.page_delay:
@@ -177,6 +207,10 @@ class Handler(BaseHTTPRequestHandler):
             if request.get("add"):
                 self.store.add(int(request["add"]))
             return self.send_json(200, {"ok": True})
+        if path == "/_late" and method == "POST":
+            request = json.loads(body or b"{}")
+            ids = self.store.add_late(int(request.get("count", 1)), float(request.get("age", 600)), self.vendor)
+            return self.send_json(200, {"ok": True, "ids": ids})
         if path == "/_stats":
             with self.store.lock:
                 stats = dict(self.store.stats)
@@ -208,6 +242,7 @@ def serve(vendor, make_event, extra_arguments=None):
     vendor.configure(arguments, store)
     Handler.store = store
     Handler.vendor = vendor
+    Handler.scheme = "https" if arguments.tls else "http"
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     if arguments.tls:

@@ -184,14 +184,6 @@ class Okta:
 
     # --- Helpers.
 
-    def base_url(self, handler):
-        host = handler.headers.get("Host") or "127.0.0.1:%d" % handler.server.server_address[1]
-        return "%s://%s" % (self.scheme, host)
-
-    def bad_request(self, reason):
-        with self.store.lock:
-            self.store.stats["bad_requests"].append(reason)
-
     def send_error(self, handler, status, code, detail=None, causes=None, headers=None):
         summary = ERROR_SUMMARIES[code].format(detail or "")
         body = {"errorCode": code, "errorSummary": summary, "errorLink": code,
@@ -267,7 +259,7 @@ class Okta:
             return 401, "invalid_client", "client assertion signature does not verify"
         if claims.get("iss") != self.client_id or claims.get("sub") != self.client_id:
             return 401, "invalid_client", "iss %r / sub %r are not the client id" % (claims.get("iss"), claims.get("sub"))
-        expected = self.base_url(handler) + TOKEN_PATH
+        expected = handler.base_url() + TOKEN_PATH
         audience = claims.get("aud")
         if not isinstance(audience, str) or not self.audience_matches(handler, audience):
             return 401, "invalid_client", "aud %r is not %s" % (audience, expected)
@@ -308,35 +300,35 @@ class Okta:
             return self.send_error(handler, 405, "E0000022")
         content_type = handler.headers.get("Content-Type", "")
         if not content_type.startswith("application/x-www-form-urlencoded"):
-            self.bad_request("token: Content-Type %r" % content_type)
+            self.store.bad_request("token: Content-Type %r" % content_type)
             handler.send_json(400, {"error": "invalid_request", "error_description": "The request body must be form encoded."})
             return True
         if handler.headers.get("Authorization"):
-            self.bad_request("token: Authorization header next to a client assertion")
+            self.store.bad_request("token: Authorization header next to a client assertion")
             handler.send_json(400, {"error": "invalid_request",
                                     "error_description": "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body."})
             return True
         form = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         if form.get("grant_type") != "client_credentials":
-            self.bad_request("token: grant_type %r" % form.get("grant_type"))
+            self.store.bad_request("token: grant_type %r" % form.get("grant_type"))
             handler.send_json(400, {"error": "unsupported_grant_type",
                                     "error_description": "The authorization grant type is not supported by the authorization server."})
             return True
         refusal = self.check_assertion(handler, form)
         if refusal:
             status, error, reason = refusal
-            self.bad_request("token: " + reason)
+            self.store.bad_request("token: " + reason)
             handler.send_json(status, {"error": error, "error_description": "The client_assertion token is invalid: " + reason})
             return True
         scopes = form.get("scope", "").split()
         if SCOPE not in scopes or any(scope != SCOPE for scope in scopes):
-            self.bad_request("token: scope %r" % form.get("scope"))
+            self.store.bad_request("token: scope %r" % form.get("scope"))
             handler.send_json(400, {"error": "invalid_scope",
                                     "error_description": "The following scopes are not allowed: %s; the client is granted only %s." % (form.get("scope"), SCOPE)})
             return True
         now = int(time.time())
-        claims = {"ver": 1, "jti": "AT." + secrets.token_urlsafe(24), "iss": self.base_url(handler),
-                  "aud": self.base_url(handler), "iat": now, "exp": now + 3600, "cid": self.client_id,
+        claims = {"ver": 1, "jti": "AT." + secrets.token_urlsafe(24), "iss": handler.base_url(),
+                  "aud": handler.base_url(), "iat": now, "exp": now + 3600, "cid": self.client_id,
                   "sub": self.client_id, "scp": [SCOPE]}
         token = ".".join([b64url(json.dumps({"kid": "lookalike", "alg": "RS256"}).encode()),
                           b64url(json.dumps(claims).encode()), b64url(secrets.token_bytes(256))])
@@ -365,7 +357,7 @@ class Okta:
             return False
         headers = HeaderList(rate)
         if scheme == "Bearer":
-            base = self.base_url(handler)
+            base = handler.base_url()
             headers.append(("WWW-Authenticate",
                             'Bearer authorization_uri="%s/oauth2/v1/authorize", realm="%s", scope="%s", '
                             'error="invalid_token", error_description="The access token is invalid.", resource="%s"'
@@ -387,7 +379,7 @@ class Okta:
 
     def invalid(self, handler, rate, reason, name, cause):
         """400 E0000001 in the form Okta documents for a bad date: summary "'name': cause", cause "name: cause"."""
-        self.bad_request("logs: " + reason)
+        self.store.bad_request("logs: " + reason)
         return self.send_error(handler, 400, "E0000001", "'%s': %s" % (name, cause), ["%s: %s" % (name, cause)], headers=rate)
 
     def handle_logs(self, handler, method, query):
@@ -412,9 +404,9 @@ class Okta:
 
         for name in parameters:
             if name not in KNOWN_PARAMETERS:
-                self.bad_request("logs: unknown parameter %r" % name)
+                self.store.bad_request("logs: unknown parameter %r" % name)
             elif name in ("filter", "q"):
-                self.bad_request("logs: %s is not implemented by the look-alike (served unfiltered)" % name)
+                self.store.bad_request("logs: %s is not implemented by the look-alike (served unfiltered)" % name)
         limit_text = parameters.get("limit", "100")
         if not limit_text.isdigit():
             return self.invalid(handler, rate, "limit=%r" % limit_text, "limit", LIMIT_ERROR)
@@ -458,7 +450,7 @@ class Okta:
         page = events[start:start + limit]
         end = start + len(page)
 
-        base = self.base_url(handler) + LOGS_PATH
+        base = handler.base_url() + LOGS_PATH
         self_link = base + "?" + urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote)
         headers = HeaderList(rate)
         headers.append(("Link", "<%s>; rel=\"self\"" % self_link))
@@ -471,28 +463,22 @@ class Okta:
         handler.send_json(200, [e[2] for e in page], headers)
         return True
 
-    def handle_late(self, handler, body):
-        request = json.loads(body or b"{}")
-        count, age = int(request.get("count", 1)), float(request.get("age", 600))
-        with self.store.lock:
-            self.sync_persistence()
-            now = time.time()
-            ids = []
-            for index in range(count):
-                self.store._append(round(now - age + index * 0.001, 3))
-                ids.append(self.store.events[-1][1])
-                self.persisted.append(max(now, self.persisted[-1] if self.persisted else 0.0))
-            self.store.stats["late_events"] += count
-        handler.send_json(200, {"ok": True, "ids": ids})
-        return True
+    # Late events (POST /_late, handled by lookalike.py) keep their arrival order: they are stored
+    # now, so they come after every cursor already handed out.
+    late_sorted = False
+
+    def late_added(self, ids, now):
+        """Called with store.lock held, after the late events were appended."""
+        self.sync_persistence()
+        del self.persisted[len(self.store.events) - len(ids):]  # stored now, not when published
+        for _ in ids:
+            self.persisted.append(max(now, self.persisted[-1] if self.persisted else 0.0))
 
     def handle(self, handler, method, path, query, body):
         if path == TOKEN_PATH:
             return self.handle_token(handler, method, body)
         if path == LOGS_PATH:
             return self.handle_logs(handler, method, query)
-        if path == "/_late" and method == "POST":
-            return self.handle_late(handler, body)
         return False
 
 

@@ -137,14 +137,6 @@ class OneLogin:
 
     # --- Helpers.
 
-    def base_url(self, handler):
-        host = handler.headers.get("Host") or "127.0.0.1:%d" % handler.server.server_address[1]
-        return "%s://%s" % (self.scheme, host)
-
-    def bad_request(self, reason):
-        with self.store.lock:
-            self.store.stats["bad_requests"].append(reason)
-
     def rate_headers(self, spend=True):
         with self.lock:
             now = time.time()
@@ -173,7 +165,7 @@ class OneLogin:
             except ValueError:
                 document = None
             if not isinstance(document, dict):
-                self.bad_request("token: body is not a JSON object")
+                self.store.bad_request("token: body is not a JSON object")
                 handler.send_json(400, status(400, "bad request", "Invalid JSON in request body"))
                 return True
             grant = document.get("grant_type")
@@ -195,15 +187,15 @@ class OneLogin:
         elif not authorization and "client_id" in form:
             client_id, secret = form.get("client_id"), form.get("client_secret")
         if not client_id:
-            self.bad_request("token: no usable credentials (Authorization %r)" % authorization[:40])
+            self.store.bad_request("token: no usable credentials (Authorization %r)" % authorization[:40])
             handler.send_json(400, status(400, "bad request", "Authorization Information is incorrect"))
             return True
         if self.credentials.get(client_id) != secret:
-            self.bad_request("token: wrong client_id/client_secret for %r" % client_id)
+            self.store.bad_request("token: wrong client_id/client_secret for %r" % client_id)
             handler.send_json(401, status(401, "Unauthorized", "Authentication Failure"))
             return True
         if grant != "client_credentials":
-            self.bad_request("token: grant_type %r" % grant)
+            self.store.bad_request("token: grant_type %r" % grant)
             handler.send_json(400, status(400, "bad request", "grant_type is incorrect/absent"))
             return True
         now = time.time()
@@ -282,7 +274,7 @@ class OneLogin:
             return True
         error = self.validate(params)
         if isinstance(error, str):
-            self.bad_request("events: %s (query %s)" % (error, query))
+            self.store.bad_request("events: %s (query %s)" % (error, query))
             handler.send_json(400, status(400, "bad request", error), headers)
             return True
         since, until, limit, sort, types, after, before = error
@@ -316,7 +308,7 @@ class OneLogin:
         more_before = first > 0 and bool(page)
         after_cursor = self.cursor(sort, page[-1][0]) if more_after else None
         before_cursor = self.cursor(sort, page[0][0]) if more_before else None
-        base = self.base_url(handler) + path
+        base = handler.base_url() + path
         plain = [(k, v) for k, values in params.items() if k not in ("after_cursor", "before_cursor") for v in values]
 
         def link(name, value):
@@ -384,20 +376,6 @@ class OneLogin:
                 return "Invalid cursor"
         return since, until, limit, sort, types, after, before
 
-    def handle_late(self, handler, body):
-        request = json.loads(body or b"{}")
-        count, age = int(request.get("count", 1)), float(request.get("age", 600))
-        ids = []
-        with self.store.lock:
-            now = time.time()
-            for index in range(count):
-                self.store._append(round(now - age + index * 0.001, 3))
-                ids.append(self.store.events[-1][1])
-            self.store.events.sort(key=lambda entry: entry[0])
-            self.store.stats["late_events"] += count
-        handler.send_json(200, {"ok": True, "ids": ids})
-        return True
-
     def handle(self, handler, method, path, query, body):
         if path == TOKEN_PATH:
             return self.handle_token(handler, method, query, body)
@@ -405,8 +383,6 @@ class OneLogin:
             return self.handle_types(handler, method)
         if path == EVENTS_PATH:
             return self.handle_events(handler, method, path, query)
-        if path == "/_late" and method == "POST":
-            return self.handle_late(handler, body)
         return False
 
 

@@ -110,18 +110,8 @@ class PingOne:
         with self.lock:
             self.tokens.clear()
 
-    def base_url(self, handler):
-        host = handler.headers.get("Host") or "127.0.0.1:%d" % handler.server.server_address[1]
-        return "%s://%s" % (self.scheme, host)
-
-    def bad_request(self, reason):
-        with self.store.lock:
-            self.store.stats["bad_requests"].append(reason)
-
-    # --- Token endpoint.
-
     def token_error(self, handler, status, error, description, reason):
-        self.bad_request("token: " + reason)
+        self.store.bad_request("token: " + reason)
         handler.send_json(status, {"error": error, "error_description": "Request denied: %s (Correlation ID: %s)" % (description, uuid.uuid4())})
         return True
 
@@ -131,7 +121,7 @@ class PingOne:
             handler.send_json(405, p1_error("METHOD_NOT_ALLOWED", "The request could not be completed. The HTTP method is not allowed."))
             return True
         if path != "/%s/as/token" % self.env_id:
-            self.bad_request("token: unknown environment in %s" % path)
+            self.store.bad_request("token: unknown environment in %s" % path)
             handler.send_json(404, p1_error("NOT_FOUND", "The requested resource was not found."))
             return True
         if "application/x-www-form-urlencoded" not in (handler.headers.get("Content-Type") or "").lower():
@@ -161,7 +151,7 @@ class PingOne:
             return self.token_error(handler, 400, "unsupported_grant_type", "Unsupported grant type", "grant_type %r" % form.get("grant_type"))
         now = int(time.time())
         header = b64url(json.dumps({"kid": "lookalike", "alg": "RS256"}).encode())
-        claims = b64url(json.dumps({"client_id": client_id, "iss": "%s/%s/as" % (self.base_url(handler), self.env_id), "jti": secrets.token_hex(8),
+        claims = b64url(json.dumps({"client_id": client_id, "iss": "%s/%s/as" % (handler.base_url(), self.env_id), "jti": secrets.token_hex(8),
                                     "iat": now, "exp": now + int(self.lifetime), "aud": ["https://api.pingone.com"],
                                     "env": self.env_id, "org": "0a4b1f7e-0000-4000-8000-000000000001"}).encode())
         token = "%s.%s.%s" % (header, claims, b64url(secrets.token_bytes(64)))
@@ -257,7 +247,7 @@ class PingOne:
             if position is None:
                 problems.append({"code": "INVALID_VALUE", "target": "cursor", "message": "The cursor is invalid or has expired."})
         if problems:
-            self.bad_request("activities: %s (query %s)" % ("; ".join(p["target"] + ": " + p["message"] for p in problems), query))
+            self.store.bad_request("activities: %s (query %s)" % ("; ".join(p["target"] + ": " + p["message"] for p in problems), query))
             handler.send_json(400, p1_error("INVALID_DATA", "The request could not be completed. One or more validation errors were in the request.", problems))
             return True
         low, low_inclusive, high, high_inclusive = window
@@ -272,7 +262,7 @@ class PingOne:
         rows.sort(key=lambda row: row[0], reverse=True)  # newest first
         start = 0 if position is None else next((i for i, row in enumerate(rows) if row[0] < position), len(rows))
         page = rows[start:start + limit]
-        base = self.base_url(handler) + path
+        base = handler.base_url() + path
         plain = [(k, v) for k, values in params.items() if k != "cursor" for v in values]
         links = {"self": {"href": base + ("?" + query if query else "")}}
         if page and start + len(page) < len(rows):
@@ -297,20 +287,6 @@ class PingOne:
         except (ValueError, KeyError, TypeError):
             return None
 
-    def handle_late(self, handler, body):
-        request = json.loads(body or b"{}")
-        count, age = int(request.get("count", 1)), float(request.get("age", 600))
-        ids = []
-        with self.store.lock:
-            now = time.time()
-            for index in range(count):
-                self.store._append(round(now - age + index * 0.001, 3))
-                ids.append(self.store.events[-1][1])
-            self.store.events.sort(key=lambda entry: entry[0])
-            self.store.stats["late_events"] += count
-        handler.send_json(200, {"ok": True, "ids": ids})
-        return True
-
     def handle(self, handler, method, path, query, body):
         if path.endswith("/as/token"):
             return self.handle_token(handler, method, path, body)
@@ -318,11 +294,9 @@ class PingOne:
             return self.handle_activities(handler, method, path, query)
         if path.startswith("/v1/environments/") and path.endswith("/activities"):
             self.store.count("data_requests")
-            self.bad_request("activities: unknown environment in %s" % path)
+            self.store.bad_request("activities: unknown environment in %s" % path)
             handler.send_json(404, p1_error("NOT_FOUND", "The requested resource was not found."))
             return True
-        if path == "/_late" and method == "POST":
-            return self.handle_late(handler, body)
         return False
 
 
