@@ -55,6 +55,21 @@ public struct PollSettings: Sendable {
     public var maxAttempts = 6
     /// How long to wait before retrying after a permission error (a person must act first).
     public var permissionRetry: Duration = .seconds(300)
+    /// Per-stream `lag` and `lookback` (`streamSettings: {administrator: {lag: 5m}}`); a stream
+    /// not named uses the source's.
+    public var streamTimings: [String: StreamTiming] = [:]
+
+    public struct StreamTiming: Sendable, Equatable {
+        public var lag: Duration?
+        public var lookback: Duration?
+        public init(lag: Duration? = nil, lookback: Duration? = nil) {
+            self.lag = lag
+            self.lookback = lookback
+        }
+    }
+
+    public func lag(for stream: String) -> Duration { streamTimings[stream]?.lag ?? lag }
+    public func lookback(for stream: String) -> Duration { streamTimings[stream]?.lookback ?? lookback }
 
     public init(id: String, baseURL: String, defaults: VendorDefaults, interval: Duration = .seconds(60)) {
         self.id = id
@@ -108,6 +123,15 @@ public struct PollSettings: Sendable {
             } else {
                 section.report("rateShare", "\(section.quoted("rateShare")) is not a share of the vendor's rate limit (1%…100%, or 0.01…1)")
             }
+        }
+        if let map = section.section("streamSettings") {
+            for stream in map.keys {
+                guard let entry = map.section(stream) else { continue }
+                streamTimings[stream] = StreamTiming(lag: entry.has("lag") ? entry.duration("lag", default: lag) : nil,
+                                                     lookback: entry.has("lookback") ? entry.duration("lookback", default: lookback) : nil)
+                entry.finish()
+            }
+            map.finish()
         }
         http.proxy = section.string("proxy")
         if let proxy = http.proxy, !proxy.contains("://") {

@@ -32,8 +32,18 @@ extension PolledVendor {
     /// The running source. Tests pass a clock that does not sleep and a capturing logger.
     public func makePoller(clock: any PollClock = SystemPollClock(), http: (any HTTPSending)? = nil,
                            logger: Logger = Logger(label: "auditrelay.poll")) throws -> Poller {
-        Poller(streams: try streams(), settings: settings, authenticator: try authenticator(), http: http, clock: clock, logger: logger)
+        let streams = try streams()
+        guard !streams.isEmpty else { throw PollError.invalidRequest("the source names no stream to read", endpoint: settings.baseURL) }
+        return Poller(streams: streams, settings: settings, authenticator: try authenticator(), http: http, clock: clock, logger: logger)
     }
 
     public func makeSource() throws -> any AuditSource { try makePoller() }
+
+    /// Reports `streamSettings` entries that name no stream of this source.
+    public func checkStreamSettings(_ section: ConfigSection) {
+        guard !settings.streamTimings.isEmpty, let names = try? streams().map(\.stream) else { return }
+        for stream in settings.streamTimings.keys.sorted() where !names.contains(stream) {
+            section.report("streamSettings", "\"\(stream)\" is not a stream of this source (its streams: \(names.joined(separator: ", ")))")
+        }
+    }
 }

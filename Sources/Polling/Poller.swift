@@ -117,8 +117,8 @@ public struct Poller: AuditSource {
                 if let gap = Gap.check(since: state.since, now: now, retention: settings.retention, firstRun: state.lastSuccess == nil && state.watermark == nil) {
                     return gapPage(gap, api: api, state: &state, now: now)
                 }
-                let lag = max(settings.lag, api.minimumLag)
-                let from = max(state.since.minus(settings.lookback), state.floor ?? .zero, now.minus(settings.retention)).wholeSeconds
+                let lag = max(settings.lag(for: api.stream), api.minimumLag)
+                let from = max(state.since.minus(settings.lookback(for: api.stream)), state.floor ?? .zero, now.minus(settings.retention)).wholeSeconds
                 // A resumable stream's first request only names where to start (`since`).
                 let to = (api.progress == .resumable ? now : now.minus(lag)).wholeSeconds
                 guard from < to, state.since < to else {
@@ -184,7 +184,7 @@ public struct Poller: AuditSource {
             resumeAt = max(state.since, state.watermark?.time.wholeSeconds ?? state.since)
         }
         logger.warning("the vendor rejected the stored cursor; resuming from the time watermark minus lookback",
-                       metadata: ["stream": "\(api.stream)", "error": "\(error)", "resumeAt": "\(resumeAt.minus(settings.lookback))"])
+                       metadata: ["stream": "\(api.stream)", "error": "\(error)", "resumeAt": "\(resumeAt.minus(settings.lookback(for: api.stream)))"])
         metrics.update { $0.cursorFallbacks += 1 }
         state.since = resumeAt
         state.window = nil

@@ -17,7 +17,11 @@ public enum VendorCatalog {
 
         init<Source: PolledVendor>(_ normalizer: any Normalizer, polled: Source.Type) {
             self.normalizer = normalizer
-            source = { Source($0) }
+            source = { section in
+                let source = Source(section)
+                source.checkStreamSettings(section)
+                return source
+            }
         }
 
         public var sourceType: String { normalizer.sourceType }

@@ -37,6 +37,25 @@ import Testing
         #expect(try await poller.nextPage(after: third.cursor) == nil)
     }
 
+    @Test func aStreamCanHaveItsOwnLagAndLookback() async throws {
+        let clock = ManualClock()
+        let http = ScriptedHTTP { _, _ in json(#"{"items":[]}"#) }
+        var settings = Support.settings { $0.backfill = .duration(.seconds(600)) }
+        settings.streamTimings["administrator"] = .init(lag: .seconds(300), lookback: .seconds(3600))
+        let poller = Poller(streams: [FakeAPI(stream: "authentication"), FakeAPI(stream: "administrator")], settings: settings,
+                            authenticator: StaticTokenAuth(token: Secret("t")), http: http, clock: clock)
+        var cursor = try #require(try await poller.nextPage(after: nil)).cursor
+        cursor = try #require(try await poller.nextPage(after: cursor)).cursor
+        #expect(Support.query(http.requests[0])["to"] == "2026-03-01T11:59:00Z")  // the source's lag: 1m
+        #expect(Support.query(http.requests[1])["to"] == "2026-03-01T11:55:00Z")  // its own: 5m
+        clock.advance(.seconds(600))
+        _ = try await poller.nextPage(after: cursor)
+        _ = try await poller.nextPage(after: try #require(cursor))
+        let windows = http.requests.suffix(2).map { Support.query($0) }
+        #expect(windows.contains { $0["from"] == "2026-03-01T11:54:00Z" })  // since 11:59 − lookback 5m
+        #expect(windows.contains { $0["from"] == "2026-03-01T11:50:00Z" })  // since 11:55 − 1h, clamped to the backfill start
+    }
+
     @Test func aResumableStreamKeepsTheVendorsPositionAcrossCycles() async throws {
         let clock = ManualClock()
         let position = "https://fake.example.com/log?after=p7"

@@ -108,6 +108,25 @@ import Testing
         #expect(DuoRequestSigner.date(Timestamp(parsing: "2012-08-21T17:29:18Z")!) == Self.docsDate)
     }
 
+    @Test func streamsAndTheirSettingsAreCheckedByName() {
+        let diagnostics = ConfigDiagnostics()
+        let section = ConfigSection(path: "sources[0]", value: .map([
+            ("id", .scalar("duo")), ("baseURL", .scalar("https://api-x.duosecurity.com")),
+            ("integrationKey", .scalar("DI1")), ("secretKey", .scalar("s")), ("streams", .list([.scalar("authentication"), .scalar("sms")])),
+            ("streamSettings", .map([("authentication", .map([("lag", .scalar("5m")), ("lookback", .scalar("20m"))])),
+                                     ("administrator", .map([("lag", .scalar("1m"))]))])),
+        ]), diagnostics: diagnostics, secrets: SecretResolver(environment: [:]))
+        let source = VendorCatalog.sources["duo"]?(section) as? DuoSource
+        section.finish()
+        let problems = diagnostics.problems.map(\.description)
+        #expect(problems.contains { $0.contains("sources[0].streams: \"sms\" is not a Duo log") }, "\(problems)")
+        #expect(problems.contains { $0.contains("sources[0].streamSettings: \"administrator\" is not a stream of this source (its streams: authentication)") }, "\(problems)")
+        #expect(problems.count == 2, "\(problems)")
+        #expect(source?.settings.lag(for: "authentication") == .seconds(300))
+        #expect(source?.settings.lookback(for: "authentication") == .seconds(1200))
+        #expect(source?.settings.lookback(for: "telephony") == .seconds(300))
+    }
+
     // MARK: Against the look-alike
 
     @Test func bothLogsAreReadEachWithItsCursorAndTheAdministratorBoundaryIsDeduplicated() async throws {

@@ -69,6 +69,9 @@ public final class ConfigSection: @unchecked Sendable {
 
     public func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
+    /// The keys of this map, in order (for maps keyed by name, such as a source's `streamSettings`).
+    public var keys: [String] { entries.map(\.key) }
+
     public func has(_ key: String) -> Bool { entries.contains { $0.key == key } }
 
     /// The raw value of `key`, marking it as known.

@@ -49,12 +49,13 @@ public struct DuoSource: PolledVendor {
     }
 
     public func streams() throws -> [any VendorAPI] {
-        streamsToRead.map { name in
+        streamsToRead.compactMap { name -> (any VendorAPI)? in
             switch name {
+            case "authentication": return PagedLog(baseURL: settings.baseURL, stream: name, path: "/admin/v2/logs/authentication", eventsKey: "authlogs", idKey: "txid", timeKey: "isotimestamp")
             case "administrator": return AdministratorLog(baseURL: settings.baseURL)
             case "telephony": return PagedLog(baseURL: settings.baseURL, stream: name, path: "/admin/v2/logs/telephony", eventsKey: "items", idKey: "telephony_id", timeKey: "ts")
             case "activity": return PagedLog(baseURL: settings.baseURL, stream: name, path: "/admin/v2/logs/activity", eventsKey: "items", idKey: "activity_id", timeKey: "ts")
-            default: return PagedLog(baseURL: settings.baseURL, stream: "authentication", path: "/admin/v2/logs/authentication", eventsKey: "authlogs", idKey: "txid", timeKey: "isotimestamp")
+            default: return nil  // reported by init
             }
         }
     }
