@@ -90,7 +90,7 @@ final class PollRequester: Sendable {
             case .renewCredential:
                 renewedCredential = true
                 metrics.update { $0.tokenRefreshes += 1 }
-                logger.info("credential rejected; fetching a new one", metadata: ["endpoint": "\(endpoint)"])
+                logger.info("credential rejected; renewing it and retrying once", metadata: ["endpoint": "\(endpoint)"])
                 continue
             case .retry(let error, let wait):
                 failure = error

@@ -175,6 +175,20 @@ import Testing
                                                    from: vendor, idPath: ["txid"], count: 250, logs: logs)
     }
 
+    @Test(arguments: ["with-port", "without-port"])
+    func aServerSigningItsHostWithOrWithoutThePortIsMet(_ hostForm: String) async throws {
+        let vendor = try Lookalike("duo.py", ["--ikey", Self.ikey, "--skey", Self.skey, "--host-form", hostForm, "--events", "300",
+                                              "--admin-events", "0", "--span", "7200", "--newest-age", "300"])
+        defer { vendor.stop() }
+        let logs = LogCapture()
+        let poller = try Self.vendorCase.source(vendor, pageSize: 100).makePoller(clock: InstantSleepClock(), logger: logs.logger())
+        let log = TestRecordLog()
+        #expect(await PipelineRun.once(poller, log: log, logger: logs.logger()) == nil)
+        #expect(Set(await log.records(idPath: ["txid"]).compactMap(\.vendorID)) == Set(try await vendor.stats().ids))
+        // At most the first request is refused: the form that works is kept.
+        #expect(try await vendor.stats().authFailures == (hostForm == "with-port" ? 1 : 0))
+    }
+
     @Test func aRejectedSignatureOrTimestampSaysSoWithTheMeasuredClockSkew() async throws {
         let vendor = try Self.vendorCase.start(events: 20)
         defer { vendor.stop() }

@@ -11,7 +11,9 @@ import RelayCore
 /// `params` is every name and value percent-encoded (RFC 3986: only `A–Z a–z 0–9 - . _ ~` stay)
 /// and sorted by encoded name, then encoded value, joined as `k=v` with `&`; the query string sent
 /// is that same string, byte for byte. `host` is the lower-cased host name without a port, as
-/// duo_client_python signs it. The signature goes out as `Authorization: Basic base64(ikey:hex)`
+/// duo_client_python signs it; for a URL with an explicit port (never Duo's own API hosts, only
+/// a proxy or test server in front of it) a rejected signature is retried once with `host:port`,
+/// the form a server reading its `Host` header computes, and whichever works is kept. The signature goes out as `Authorization: Basic base64(ikey:hex)`
 /// with the `Date` it covers (RFC 2822, taken per request: a reused date fails with 40103 or 40105).
 /// Checked against the canonical strings and signatures of Duo's own client test suites
 /// (duo_client_python `tests/test_client.py`, duo_api_golang `duo_test.go`): see DuoTests.
@@ -21,11 +23,33 @@ public struct DuoRequestSigner: Authenticator {
     public var integrationKey: String
     public var secretKey: Secret
     public var version: Version
+    private let hostForm = HostForm()
 
     public init(integrationKey: String, secretKey: Secret, version: Version = .v2) {
         self.integrationKey = integrationKey
         self.secretKey = secretKey
         self.version = version
+    }
+
+    /// Whether the signed host carries the URL's explicit port, and whether the last request had one.
+    final class HostForm: @unchecked Sendable {
+        private let lock = NSLock()
+        private var withPort = false
+        private var lastHadPort = false
+        func host(_ parts: URLParts) -> String {
+            lock.withLock {
+                lastHadPort = parts.port != nil
+                return withPort ? parts.port.map { "\(parts.host):\($0)" } ?? parts.host : parts.host
+            }
+        }
+        /// Switches to the other form after a rejected signature; false when there is none.
+        func flip() -> Bool {
+            lock.withLock {
+                guard lastHadPort else { return false }
+                withPort.toggle()
+                return true
+            }
+        }
     }
 
     /// The canonical parameter string (also the query string sent).
@@ -85,14 +109,15 @@ public struct DuoRequestSigner: Authenticator {
         request.url = query.isEmpty ? base : "\(base)?\(query)"
         let date = Self.date(context.clock.now())
         let duoHeaders = request.headers.filter { $0.name.lowercased().hasPrefix("x-duo-") }
-        let canonical = Self.canonical(version: version, date: date, method: request.method.rawValue, host: parts.host, path: parts.path,
+        let canonical = Self.canonical(version: version, date: date, method: request.method.rawValue, host: hostForm.host(parts), path: parts.path,
                                        parameters: parameters, body: request.body ?? [], duoHeaders: duoHeaders)
         request.setHeader("Date", date)
         request.setHeader("Authorization", BasicAuth.headerValue(username: integrationKey,
                                                                  password: Self.signature(version: version, canonical: canonical, secretKey: secretKey.reveal())))
     }
 
-    public func invalidate() async -> Bool { false }
+    /// A 401: retry once with the other host form where the URL has a port (see above).
+    public func invalidate() async -> Bool { hostForm.flip() }
     public var redactions: [String] { [secretKey.reveal()] }
 
     static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {

@@ -187,6 +187,7 @@ class Duo:
         self.skey = arguments.skey
         self.denied_ikey = arguments.denied_ikey
         self.version = arguments.sig_version
+        self.host_form = arguments.host_form
         self.admin_events = make_admin_events(arguments.admin_events, arguments.span, arguments.newest_age)
         self.telephony = make_telephony(arguments.telephony_events, arguments.span, arguments.newest_age)
         self.activity = make_activity(arguments.activity_events, arguments.span, arguments.newest_age)
@@ -231,6 +232,10 @@ class Duo:
         params = canon_params(pairs)
         host = handler.headers.get("Host", "")
         hosts = {host.lower(), host.lower().rsplit(":", 1)[0] if host.count(":") == 1 else host.lower()}
+        if self.host_form == "with-port":
+            hosts = {host.lower()}  # a server that signs its Host header as received
+        elif self.host_form == "without-port":
+            hosts = {host.lower().rsplit(":", 1)[0] if host.count(":") == 1 else host.lower()}
         x_duo = [(k, v) for k, v in handler.headers.items() if k.lower().startswith("x-duo-")]
         variants = []
         for h in hosts:
@@ -410,6 +415,8 @@ if __name__ == "__main__":
         lambda p: p.add_argument("--sig-version", type=int, choices=(2, 5), default=2),
         lambda p: p.add_argument("--denied-ikey", default="", help="authenticates with --skey but lacks Grant read log: 403"),
         lambda p: p.add_argument("--admin-events", type=int, default=0),
+        lambda p: p.add_argument("--host-form", choices=("either", "with-port", "without-port"), default="either",
+                                 help="which signed host is accepted: the Host header as received, without its port, or either"),
         lambda p: p.add_argument("--telephony-events", type=int, default=5),
         lambda p: p.add_argument("--activity-events", type=int, default=5),
     ])
