@@ -19,8 +19,10 @@ public struct VendorDefaults: Sendable {
     public var requestsPerSecond: Double
     public var burst: Int
 
-    public init(baseURL: String? = nil, backfill: Backfill, retention: Duration, lag: Duration, lookback: Duration,
-                pageSize: Int, requestsPerSecond: Double, burst: Int) {
+    /// A vendor names what its documentation says (retention, page size, rate) and what differs
+    /// from the usual: a day of backfill, 30 s lag, 5 minutes of lookback, bursts of 5.
+    public init(baseURL: String? = nil, backfill: Backfill = .duration(.seconds(86_400)), retention: Duration, lag: Duration = .seconds(30),
+                lookback: Duration = .seconds(300), pageSize: Int, requestsPerSecond: Double, burst: Int = 5) {
         self.baseURL = baseURL
         self.backfill = backfill
         self.retention = retention

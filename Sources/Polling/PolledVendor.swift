@@ -47,3 +47,15 @@ extension PolledVendor {
         }
     }
 }
+
+/// An OAuth client's id and secret as most vendors name them in the config (`clientID`,
+/// `clientSecret`), both required.
+public struct ClientCredentials: Sendable {
+    public var id: String
+    public var secret: Secret
+
+    public init(_ section: ConfigSection) {
+        id = section.requiredString("clientID")
+        secret = section.requiredSecret("clientSecret")
+    }
+}

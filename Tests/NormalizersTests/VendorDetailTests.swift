@@ -162,7 +162,7 @@ import Testing
             "microsoft-365", "okta", "onelogin", "pingone", "salesforce", "servicenow", "slack", "snowflake",
             "veeva-vault", "workday",
         ])
-        #expect(registry.normalizer(for: "duo")?.streams == ["administrator", "authentication"])
+        #expect(registry.normalizer(for: "duo")?.streams == ["administrator", "authentication", "telephony", "activity"])
         #expect(registry.normalizer(for: "github")?.streams == ["audit_log", "webhook"])
         #expect(registry.normalizer(for: "microsoft-365")?.streams == ["Audit.AzureActiveDirectory", "Audit.Exchange", "Audit.SharePoint", "Audit.General"])
         #expect(registry.normalizer(for: "salesforce")?.streams == ["eventlogfile", "realtime", "setupaudittrail"])

@@ -110,6 +110,25 @@ import Testing
         #expect(http.requests[0].header("Authorization") == nil)
     }
 
+    @Test func aGrantHandingBackTheRejectedTokenIsAskedAgainOnceItRunsOut() async throws {
+        let clock = ManualClock()
+        let issued = LockedBox<[String]>([])
+        let cache = TokenCache { context in
+            // Like OneLogin: the same token until it expires (at 12:00:30 here), then a new one.
+            let fresh = context.clock.now() >= Timestamp(parsing: "2026-03-01T12:00:30Z")!
+            issued.append(fresh ? "t2" : "t1")
+            return IssuedToken(accessToken: Secret(fresh ? "t2" : "t1"),
+                               expiresIn: fresh ? .seconds(3600) : Timestamp(parsing: "2026-03-01T12:00:30Z")!.duration(since: context.clock.now()))
+        }
+        let context = AuthContext(http: ScriptedHTTP { _, _ in json("{}") }, clock: clock)
+        #expect(try await cache.token(context: context).reveal() == "t1")
+        clock.advance(.seconds(25))
+        await cache.invalidate()  // the API said 401 a few seconds before the token's own expiry
+        #expect(try await cache.token(context: context).reveal() == "t2")
+        #expect(issued.value == ["t1", "t1", "t2"])
+        #expect(clock.sleeps == [.seconds(6)])
+    }
+
     @Test func refreshGrantRotatesTheRefreshToken() async throws {
         let http = ScriptedHTTP { request, index in
             json(#"{"access_token":"at-\#(index)","expires_in":60,"refresh_token":"rt-\#(index + 1)"}"#)

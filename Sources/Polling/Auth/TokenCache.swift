@@ -22,6 +22,9 @@ public actor TokenCache {
     private let fetch: Fetch
     private let defaultLifetime: Duration
     private var current: (token: Secret, renewAt: Timestamp)?
+    /// The token the API last answered 401 to: a grant that hands it back (OneLogin returns the
+    /// same token until it expires) is asked again once it has run out.
+    private var rejected: Secret?
     private var inFlight: Task<IssuedToken, any Error>?
     public private(set) var fetchCount = 0
 
@@ -47,15 +50,28 @@ public actor TokenCache {
             task = inFlight
         } else {
             let fetch = self.fetch
-            task = Task { try await fetch(context) }
+            let rejected = self.rejected
+            task = Task {
+                let issued = try await fetch(context)
+                // The token just refused, about to run out: wait for it to, then ask again.
+                if issued.accessToken == rejected, let lifetime = issued.expiresIn, lifetime <= .seconds(60) {
+                    try await context.clock.sleep(for: lifetime + .seconds(1))
+                    return try await fetch(context)
+                }
+                return issued
+            }
             inFlight = task
             fetchCount += 1
         }
         defer { inFlight = nil }
         let issued = try await task.value
+        rejected = nil
         current = (issued.accessToken, Self.renewalTime(issued: now, lifetime: issued.expiresIn ?? defaultLifetime))
         return issued.accessToken
     }
 
-    public func invalidate() { current = nil }
+    public func invalidate() {
+        rejected = current?.token
+        current = nil
+    }
 }

@@ -13,21 +13,18 @@ import RelayCore
 ///   5 min lookback are assumptions.
 /// Docs: https://conductorone.com/docs/api-reference/system-log/list-events
 public struct ConductorOneSource: PolledVendor {
-    public static let defaults = VendorDefaults(backfill: .duration(.seconds(86_400)), retention: .seconds(90 * 86_400),
-                                                lag: .seconds(30), lookback: .seconds(300), pageSize: 100, requestsPerSecond: 2, burst: 5)
+    public static let defaults = VendorDefaults(retention: .seconds(90 * 86_400), pageSize: 100, requestsPerSecond: 2)
     public var settings: PollSettings
-    var clientID: String
-    var clientSecret: Secret
+    var client: ClientCredentials
 
     public init(_ section: ConfigSection) {
-        clientID = section.requiredString("clientID")
-        clientSecret = section.requiredSecret("clientSecret")
-        let host = Self.host(fromClientID: clientID)
-        if !clientID.isEmpty && host == nil && !section.has("baseURL") {
+        client = ClientCredentials(section)
+        let host = Self.host(fromClientID: client.id)
+        if !client.id.isEmpty && host == nil && !section.has("baseURL") {
             section.report("clientID", "\(section.quoted("clientID")) is not of the form <id>@<hostname>/<use-case>; set baseURL")
         }
         settings = PollSettings(section, defaults: Self.defaults, derivedBaseURL: host.map { "https://\($0)" }, baseURLRequired: false)
-        if !clientSecret.isEmpty, (try? Self.signingKey(clientSecret)) == nil {
+        if !client.secret.isEmpty, (try? Self.signingKey(client.secret)) == nil {
             section.report("clientSecret", "is not a ConductorOne client secret (secret-token:…:…:<Ed25519 JWK>)")
         }
     }
@@ -52,11 +49,11 @@ public struct ConductorOneSource: PolledVendor {
     public func streams() throws -> [any VendorAPI] { [API(baseURL: settings.baseURL)] }
 
     public func authenticator() throws -> any Authenticator {
-        let key = try Self.signingKey(clientSecret)
-        var assertion = JWTClientAssertion(clientID: clientID, audience: URLParts(settings.baseURL)?.host ?? "", key: key)
+        let key = try Self.signingKey(client.secret)
+        var assertion = JWTClientAssertion(clientID: client.id, audience: URLParts(settings.baseURL)?.host ?? "", key: key)
         assertion.headerNonce = true
-        let fetch = OAuth2.clientCredentials(tokenURL: "\(settings.baseURL)/auth/v1/token", clientID: clientID, authentication: .assertion(assertion))
-        return CachedBearerAuth(cache: TokenCache(fetch: fetch), redactions: [clientSecret.reveal()])
+        let fetch = OAuth2.clientCredentials(tokenURL: "\(settings.baseURL)/auth/v1/token", clientID: client.id, authentication: .assertion(assertion))
+        return CachedBearerAuth(cache: TokenCache(fetch: fetch), redactions: [client.secret.reveal()])
     }
 
     public struct API: VendorAPI {

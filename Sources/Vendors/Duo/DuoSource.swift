@@ -24,8 +24,7 @@ import RelayCore
 /// duo_api_golang's test vectors. UNCONFIRMED: whether Duo sorts telephony/activity by
 /// `ts:asc` when asked (we ask), and the code of "Missing request timestamp".
 public struct DuoSource: PolledVendor {
-    public static let defaults = VendorDefaults(backfill: .duration(.seconds(86_400)), retention: .seconds(180 * 86_400),
-                                                lag: .seconds(120), lookback: .seconds(300), pageSize: 1000, requestsPerSecond: 0.5, burst: 1)
+    public static let defaults = VendorDefaults(retention: .seconds(180 * 86_400), lag: .seconds(120), pageSize: 1000, requestsPerSecond: 0.5, burst: 1)
     public static let streamNames = ["authentication", "administrator", "telephony", "activity"]
 
     public var settings: PollSettings

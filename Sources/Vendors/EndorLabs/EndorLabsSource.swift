@@ -12,8 +12,7 @@ import RelayCore
 /// - Backfill: none by default (the seed's "no past records unless a start time is given").
 /// Docs: https://docs.endorlabs.com/rest-api/
 public struct EndorLabsSource: PolledVendor {
-    public static let defaults = VendorDefaults(baseURL: "https://api.endorlabs.com", backfill: .none, retention: .seconds(90 * 86_400),
-                                                lag: .seconds(30), lookback: .seconds(300), pageSize: 500, requestsPerSecond: 5, burst: 10)
+    public static let defaults = VendorDefaults(baseURL: "https://api.endorlabs.com", backfill: .none, retention: .seconds(90 * 86_400), pageSize: 500, requestsPerSecond: 5, burst: 10)
     public var settings: PollSettings
     var namespace: String
     var apiKey: Secret

@@ -11,8 +11,7 @@ import RelayCore
 ///   assumptions (override with `retention`, `lag`, `lookback`).
 /// Docs: https://api-docs.kandji.io (Audit Log → List audit log events).
 public struct KandjiSource: PolledVendor {
-    public static let defaults = VendorDefaults(backfill: .duration(.seconds(30 * 86_400)), retention: .seconds(90 * 86_400),
-                                                lag: .seconds(30), lookback: .seconds(300), pageSize: 500, requestsPerSecond: 2, burst: 5)
+    public static let defaults = VendorDefaults(backfill: .duration(.seconds(30 * 86_400)), retention: .seconds(90 * 86_400), pageSize: 500, requestsPerSecond: 2)
     public var settings: PollSettings
     var token: Secret
 

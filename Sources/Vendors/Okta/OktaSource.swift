@@ -21,8 +21,7 @@ import RelayCore
 /// error for an expired `after` cursor (we treat any 400 on a stored position as one), the delay
 /// between publishing and storing an event.
 public struct OktaSource: PolledVendor {
-    public static let defaults = VendorDefaults(backfill: .duration(.seconds(86_400)), retention: .seconds(90 * 86_400),
-                                                lag: .zero, lookback: .seconds(300), pageSize: 1000, requestsPerSecond: 1, burst: 5)
+    public static let defaults = VendorDefaults(retention: .seconds(90 * 86_400), lag: .zero, pageSize: 1000, requestsPerSecond: 1)
     public var settings: PollSettings
     var token: Secret?
     var clientID: String?

@@ -9,7 +9,8 @@ import RelayCore
 ///   client_secret:<secret>`); the token (10 hours) goes out as `Authorization: bearer:<token>`.
 ///   The API credential needs "Read All" or "Manage All" (Developers → API Credentials).
 /// - Window: `since`/`until` (ISO 8601); paging by `pagination.after_cursor` sent back as
-///   `after_cursor` with the same window; `limit` ≤ 1000. The order of events within a window is
+///   `after_cursor` with the same window; `limit` 50, the largest OneLogin's own example uses
+///   ("Max limit (default value)"). The order of events within a window is
 ///   not documented, so a window's progress moves only once all its pages are committed and a
 ///   rejected cursor restarts the window.
 /// - Event type names: `GET /api/1/events/types` (fetched before the first page and daily) names
@@ -19,26 +20,23 @@ import RelayCore
 /// https://developers.onelogin.com/api-docs/1/events/get-events,
 /// https://developers.onelogin.com/api-docs/1/events/event-types,
 /// https://developers.onelogin.com/api-docs/2/getting-started/rate-limits. UNCONFIRMED: the
-/// events' order, the largest `limit`, how long events are kept (90 days assumed), the error for
+/// events' order, whether a `limit` above 50 is accepted, how long events are kept (90 days assumed), the error for
 /// an expired `after_cursor` (any 400 on a cursor is taken as one).
 public struct OneLoginSource: PolledVendor {
-    public static let defaults = VendorDefaults(backfill: .duration(.seconds(86_400)), retention: .seconds(90 * 86_400),
-                                                lag: .seconds(30), lookback: .seconds(300), pageSize: 1000, requestsPerSecond: 2, burst: 5)
+    public static let defaults = VendorDefaults(retention: .seconds(90 * 86_400), pageSize: 50, requestsPerSecond: 2)
     public var settings: PollSettings
-    var clientID: String
-    var clientSecret: Secret
+    var client: ClientCredentials
 
     public init(_ section: ConfigSection) {
         settings = PollSettings(section, defaults: Self.defaults)
-        clientID = section.requiredString("clientID")
-        clientSecret = section.requiredSecret("clientSecret")
+        client = ClientCredentials(section)
     }
 
     public func streams() throws -> [any VendorAPI] { [Events(baseURL: settings.baseURL)] }
 
     public func authenticator() throws -> any Authenticator {
         let tokenURL = "\(settings.baseURL)/auth/oauth2/v2/token"
-        let clientID = clientID, secret = clientSecret
+        let clientID = client.id, secret = client.secret
         let cache = TokenCache(defaultLifetime: .seconds(36_000)) { context in
             let request = HTTPRequest(method: .post, url: tokenURL, headers: [
                 ("Content-Type", "application/json"), ("Accept", "application/json"),

@@ -20,15 +20,13 @@ import RelayCore
 /// UNCONFIRMED: newest-first order (inferred from Elastic's collector; we do not rely on it), the
 /// largest `limit` (500 by default, as Elastic uses), the error for an expired cursor.
 public struct PingOneSource: PolledVendor {
-    public static let defaults = VendorDefaults(backfill: .duration(.seconds(86_400)), retention: .seconds(14 * 86_400),
-                                                lag: .seconds(30), lookback: .seconds(300), pageSize: 1000, requestsPerSecond: 5, burst: 5)
+    public static let defaults = VendorDefaults(retention: .seconds(14 * 86_400), pageSize: 1000, requestsPerSecond: 5)
     public static let regions = ["com", "eu", "ca", "asia", "com.au"]
 
     public var settings: PollSettings
     var authURL: String
     var environmentID: String
-    var clientID: String
-    var clientSecret: Secret
+    var client: ClientCredentials
 
     public init(_ section: ConfigSection) {
         let region = section.string("region")
@@ -48,16 +46,15 @@ public struct PingOneSource: PolledVendor {
         if environmentID.contains("/") || environmentID.contains("?") {
             section.report("environmentID", "\(section.quoted("environmentID")) is not an environment id")
         }
-        clientID = section.requiredString("clientID")
-        clientSecret = section.requiredSecret("clientSecret")
+        client = ClientCredentials(section)
     }
 
     public func streams() throws -> [any VendorAPI] { [Activities(baseURL: settings.baseURL, environmentID: environmentID)] }
 
     public func authenticator() throws -> any Authenticator {
-        let fetch = OAuth2.clientCredentials(tokenURL: "\(authURL)/\(PercentEncoding.encode(environmentID))/as/token", clientID: clientID,
-                                             authentication: .secretBasic(clientSecret))
-        return CachedBearerAuth(cache: TokenCache(fetch: fetch), redactions: [clientSecret.reveal()])
+        let fetch = OAuth2.clientCredentials(tokenURL: "\(authURL)/\(PercentEncoding.encode(environmentID))/as/token", clientID: client.id,
+                                             authentication: .secretBasic(client.secret))
+        return CachedBearerAuth(cache: TokenCache(fetch: fetch), redactions: [client.secret.reveal()])
     }
 
     struct Activities: VendorAPI {
