@@ -8,8 +8,8 @@ import TestHelpers
 /// operator commands are checked on the way: `cursor show` names the open window, `cursor reset`
 /// refuses while the process holds the spool.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct PolledVendorCrashTests {
-    static let events = 600
-    static let pageSize = 100
+    static let events = 300
+    static let pageSize = 50  // within every vendor's maximum
 
     @Test(arguments: PolledVendorContractTests.cases)
     func aSIGKILLInTheMiddleOfAWindowLosesNothingAndRepeatsNothing(_ vendorCase: VendorCase) async throws {
@@ -29,6 +29,7 @@ import TestHelpers
         // and its acknowledgement on disk.
         var killedAt = 0
         try await waitUntil(seconds: 60, "two pages delivered and acknowledged mid-window") {
+            try first.expectRunning()
             let delivered = Self.lines(output).count
             guard delivered >= 2 * Self.pageSize, delivered < Self.events,
                   let spool = try? EndToEndTests.run(["spool", "inspect", "--config", config], environment: environment).stdout,
@@ -47,7 +48,10 @@ import TestHelpers
 
         let second = try RelayProcess(["run", "--config", config], environment: environment, stderr: "\(work)/run2.log")
         defer { second.kill() }
-        try await waitUntil(seconds: 60, "every event delivered after the restart") { Self.lines(output).count >= Self.events }
+        try await waitUntil(seconds: 60, "every event delivered after the restart") {
+            try second.expectRunning()
+            return Self.lines(output).count >= Self.events
+        }
         let refused = try EndToEndTests.run(["cursor", "reset", "--config", config, "crash-\(vendorCase.name)", "--to", "1h"], environment: environment)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("refusing to move the cursor"), "\(refused.stderr)")
@@ -138,8 +142,10 @@ import TestHelpers
 /// `auditrelay` as a child process whose stderr goes to a file.
 final class RelayProcess: @unchecked Sendable {
     let process = Process()
+    let stderrPath: String
 
     init(_ arguments: [String], environment: [String: String], stderr: String) throws {
+        stderrPath = stderr
         _ = FileManager.default.createFile(atPath: stderr, contents: nil)
         process.executableURL = URL(fileURLWithPath: EndToEndTests.binary)
         process.arguments = arguments
@@ -160,6 +166,13 @@ final class RelayProcess: @unchecked Sendable {
     }
 
     var exitStatus: Int32 { process.terminationStatus }
+
+    /// Throws, with the end of its log, if the process has exited (a bad config, a crash).
+    func expectRunning() throws {
+        guard !process.isRunning else { return }
+        let log = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+        throw LookalikeError(message: "auditrelay exited with status \(process.terminationStatus): \(log.suffix(1500))")
+    }
 }
 
 /// Polls `condition` every 50 ms until it holds, failing the test after `seconds`.
