@@ -27,6 +27,9 @@ struct NormalizeCommand: ParsableCommand {
     @Option(name: .long, help: "workspaceID to put in the records.")
     var workspaceID = ""
 
+    @Flag(name: .long, help: "Instead of the records, print per line what decided its behavior: a vendor table entry, the shared grammar (with the words it read), a vendor rule, or none.")
+    var explain = false
+
     func validate() throws {
         guard let normalizer = VendorCatalog.normalizers.normalizer(for: type) else {
             throw ValidationError("unknown --type \"\(type)\"; known: \(VendorCatalog.normalizers.sourceTypes.joined(separator: ", "))")
@@ -50,7 +53,11 @@ struct NormalizeCommand: ParsableCommand {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             do {
                 let record = try normalizer.normalize(event: line, sourceType: type, stream: streamName, identity: identity, receivedAt: .now())
-                RecordEncoder.encode(record, into: &output)
+                if explain {
+                    Self.explain(record, line: lineNumber, into: &output)
+                } else {
+                    RecordEncoder.encode(record, into: &output)
+                }
                 output.raw(0x0A)
             } catch {
                 badLines += 1
@@ -63,6 +70,23 @@ struct NormalizeCommand: ParsableCommand {
             Terminal.error("\(badLines) of \(lineNumber) lines could not be normalized")
             throw ExitCode(1)
         }
+    }
+
+    /// `{"line":3,"eventName":"user.lifecycle.create","behavior":"user.create","decidedBy":"table user.lifecycle.create"}`
+    static func explain(_ record: AuditRecord, line: Int, into output: inout JSONWriter) {
+        output.raw("{\"line\":")
+        output.integer(line)
+        output.raw(",\"eventName\":")
+        output.string(record.eventName)
+        output.raw(",\"behavior\":")
+        output.string(record.behavior.rawValue)
+        output.raw(",\"decidedBy\":")
+        output.string(record.behaviorBasis.description)
+        if let error = record.tags[PageNormalizer.errorTag] {
+            output.raw(",\"error\":")
+            output.string(error)
+        }
+        output.raw(UInt8(ascii: "}"))
     }
 
     private func flush(_ output: inout [UInt8]) throws {

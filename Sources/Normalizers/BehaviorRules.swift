@@ -1,16 +1,28 @@
 import RelayCore
 
-/// A vendor's event-name -> behavior table, written from the vendor's documented catalogue.
+/// A vendor's event-name -> behavior table, written from the vendor's documented catalogue, over
+/// the shared `BehaviorGrammar`.
 ///
 /// Patterns are exact names, `prefix*` or `*suffix`; exact names win, then the longest matching
-/// prefix, then the longest suffix. Matching is case-insensitive because vendors are not
-/// consistent about case (`UserLoggedIn` vs `userloggedin`).
+/// prefix, then the longest suffix, then (unless turned off) the grammar's reading of the name.
+/// A pattern may map to `.none`: an explicit "no behavior" decision the grammar cannot override.
+/// Matching is case-insensitive because vendors are not consistent about case (`UserLoggedIn` vs
+/// `userloggedin`).
 public struct BehaviorRules: Sendable {
     private var exact: [String: Behavior] = [:]
     private var prefixes: [(String, Behavior)] = []
     private var suffixes: [(String, Behavior)] = []
+    private var useGrammar: Bool
 
-    public init(_ rules: KeyValuePairs<String, Behavior>) {
+    /// - Parameters:
+    ///   - catalogue: the vendor's published names with their recorded decisions (exact names;
+    ///     a hand-written exact pattern for the same name wins).
+    ///   - grammar: whether names no pattern matches go to `BehaviorGrammar`.
+    public init(_ rules: KeyValuePairs<String, Behavior>, catalogue: VendorCatalogue? = nil, grammar: Bool = true) {
+        useGrammar = grammar
+        for (name, decision) in catalogue?.decisions ?? [:] {
+            if let decision { exact[name] = decision }
+        }
         for (pattern, behavior) in rules {
             let pattern = pattern.lowercased()
             if pattern.hasSuffix("*") {
@@ -26,12 +38,73 @@ public struct BehaviorRules: Sendable {
     }
 
     /// The behavior for `name`, or `.none`.
-    public func classify(_ name: String) -> Behavior {
-        guard !name.isEmpty else { return .none }
-        let name = name.lowercased()
-        if let behavior = exact[name] { return behavior }
-        if let match = prefixes.first(where: { name.hasPrefix($0.0) }) { return match.1 }
-        if let match = suffixes.first(where: { name.hasSuffix($0.0) }) { return match.1 }
-        return .none
+    public func classify(_ name: String) -> Behavior { decide(name).behavior }
+
+    /// The behavior for `name` and what decided it.
+    public func decide(_ name: String) -> (behavior: Behavior, basis: BehaviorBasis) {
+        guard !name.isEmpty else { return (.none, .none) }
+        let lowered = name.lowercased()
+        if let behavior = exact[lowered] { return (behavior, .table(lowered)) }
+        if let match = prefixes.first(where: { lowered.hasPrefix($0.0) }) { return (match.1, .table(match.0 + "*")) }
+        if let match = suffixes.first(where: { lowered.hasSuffix($0.0) }) { return (match.1, .table("*" + match.0)) }
+        guard useGrammar else { return (.none, .none) }
+        let words = BehaviorGrammar.words(name)
+        let behavior = BehaviorGrammar.classify(words: words)
+        return behavior == .none ? (.none, .none) : (behavior, .grammar(words.joined(separator: " ")))
+    }
+}
+
+extension AuditRecord {
+    /// Sets `behavior` (and what decided it) from `rules` applied to `name`.
+    public mutating func classify(_ name: String, with rules: BehaviorRules) {
+        (behavior, behaviorBasis) = rules.decide(name)
+    }
+
+    /// Sets a behavior a vendor rule decided from fields other than the name.
+    public mutating func setBehavior(_ behavior: Behavior, rule: String) {
+        self.behavior = behavior
+        behaviorBasis = behavior == .none ? .none : .vendor(rule)
+    }
+}
+
+/// A vendor's published catalogue of event names, as data: one row per name, `name<TAB>decision`,
+/// where the decision is a behavior id, `-` for "no behavior" (decided: nothing security-relevant
+/// to label), or `?` for not yet decided. `source` is where the list was taken from, so it can be
+/// refreshed when the vendor adds events.
+public struct VendorCatalogue: Sendable {
+    public let vendor: String
+    public let source: String
+    /// Lower-cased name -> decision (nil: not yet decided).
+    public let decisions: [String: Behavior?]
+    /// The names as published, in catalogue order.
+    public let names: [String]
+
+    public init(vendor: String, source: String, rows: String) {
+        self.vendor = vendor
+        self.source = source
+        var decisions: [String: Behavior?] = [:]
+        var names: [String] = []
+        for line in rows.split(separator: "\n") {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard let first = fields.first, !first.isEmpty, !first.hasPrefix("#") else { continue }
+            let name = String(first)
+            let decision = fields.count > 1 ? String(fields[1]).trimmingASCIIWhitespace() : "?"
+            names.append(name)
+            switch decision {
+            case "?": decisions[name.lowercased()] = .some(nil)
+            case "-": decisions[name.lowercased()] = .some(Behavior.none)
+            default:
+                // An unknown id stays undecided; `CatalogueTests` reports it.
+                decisions[name.lowercased()] = .some(Behavior(rawValue: decision).flatMap { $0 == .none ? nil : $0 })
+            }
+        }
+        self.decisions = decisions
+        self.names = names
+    }
+
+    /// Names with a decision (a behavior or an explicit none), and names given a behavior.
+    public var coverage: (catalogued: Int, decided: Int, withBehavior: Int) {
+        let decided = decisions.values.compactMap { $0 }
+        return (decisions.count, decided.count, decided.filter { $0 != .none }.count)
     }
 }

@@ -19,9 +19,14 @@ public struct SourceIdentity: Sendable {
 public final class PageNormalizer {
     private let document = JSONDocument()
     private let registry: NormalizerRegistry
+    /// Where each source's field paths are tracked (shared by every workspace), if anywhere.
+    private let fieldTracker: FieldPathTracker?
+    /// Fields the last page showed for the first time (schema drift), for the caller to report.
+    public private(set) var newFields: [FieldPathTracker.NewField] = []
 
-    public init(registry: NormalizerRegistry) {
+    public init(registry: NormalizerRegistry, fieldTracker: FieldPathTracker? = nil) {
         self.registry = registry
+        self.fieldTracker = fieldTracker
     }
 
     /// Normalizes one event. Invalid JSON throws; the caller decides whether to keep the event
@@ -42,14 +47,18 @@ public final class PageNormalizer {
     public func normalize(page: RawPage, identity: SourceIdentity, into records: inout [AuditRecord]) {
         // A poller's gap report keeps the vendor's sourceType but is not a vendor event.
         let normalizer: (any Normalizer)? = page.stream == GapEvent.stream ? GapNormalizer() : registry.normalizer(for: page.sourceType)
+        newFields.removeAll(keepingCapacity: true)
         for range in page.events {
             let bytes = page.body[range]
             var record = baseRecord(bytes, sourceType: page.sourceType, identity: identity, receivedAt: page.receivedAt)
             do {
                 let root = try document.parse(bytes)
                 normalizer?.normalize(root, stream: page.stream, into: &record)
+                if let fieldTracker, page.stream != GapEvent.stream {
+                    newFields.append(contentsOf: fieldTracker.observe(root, source: identity.sourceID, stream: page.stream))
+                }
             } catch {
-                record.tags["auditrelay.error"] = error.description
+                record.tags[Self.errorTag] = error.description
             }
             finish(&record, bytes)
             records.append(record)
@@ -67,7 +76,23 @@ public final class PageNormalizer {
         return record
     }
 
+    public static let errorTag = "auditrelay.error"
+    public static let missingTime = "no event time found in the event; eventTime is when it was received"
+    public static let unknownShape = "none of the vendor's id, name or actor fields were found: an event shape this normalizer does not know"
+
+    /// Never a silent empty record: an event whose time could not be found takes the time it was
+    /// received (never 1970-01-01), and one without any of the vendor's id, name or actor fields (a
+    /// shape the normalizer does not know) says so, both in `tags["auditrelay.error"]`.
     private func finish(_ record: inout AuditRecord, _ bytes: ArraySlice<UInt8>) {
+        let missingTime = record.eventTime == .zero
+        if missingTime { record.eventTime = record.receivedAt }
+        if record.tags[Self.errorTag] == nil {  // a parse error, set before, says more
+            if record.eventID.isEmpty && record.eventName.isEmpty && record.actor.isEmpty {
+                record.tags[Self.errorTag] = Self.unknownShape
+            } else if missingTime {
+                record.tags[Self.errorTag] = Self.missingTime
+            }
+        }
         if record.eventID.isEmpty { record.eventID = RecordID.contentHash(bytes) }
         record.id = RecordID.derive(sourceID: record.sourceID, eventID: record.eventID)
     }

@@ -6,7 +6,12 @@ import Synchronization
 /// The buffers one page needs between polling and the record log: the normalizer (with its JSON
 /// document), the records, their envelopes and the encoder's output. Reused page after page.
 final class PageWorkspace: @unchecked Sendable {  // used by one task at a time: `PageWorkspaces` hands it out
-    let normalizer = PageNormalizer(registry: VendorCatalog.normalizers)
+    let normalizer: PageNormalizer
+
+    init(fieldTracker: FieldPathTracker) {
+        normalizer = PageNormalizer(registry: VendorCatalog.normalizers, fieldTracker: fieldTracker)
+    }
+
     var records: [AuditRecord] = []
     var envelopes: [[UInt8]] = []
     var writer = JSONWriter(capacity: 64 << 10)
@@ -23,9 +28,12 @@ final class PageWorkspaces: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Every source's field paths, shared by the workspaces (a source uses whichever is free).
+    let fieldTracker = FieldPathTracker()
 
     init(count: Int) {
-        state = Mutex(State(free: (0..<max(1, count)).map { _ in PageWorkspace() }))
+        let tracker = fieldTracker
+        state = Mutex(State(free: (0..<max(1, count)).map { _ in PageWorkspace(fieldTracker: tracker) }))
     }
 
     func withWorkspace<T>(_ body: (PageWorkspace) async throws -> T) async throws -> T {

@@ -140,6 +140,7 @@ public struct Pipeline: Sendable {
             workspace.envelopes.removeAll(keepingCapacity: true)
         }
         workspace.normalizer.normalize(page: page, identity: run.identity, into: &workspace.records)
+        metrics.observe(workspace.records, newFields: workspace.normalizer.newFields, logger: logger)
         let seen = source.deduplicates ? try await dropDuplicates(&workspace.records, source: source.id, metrics: metrics) : []
         for enricher in enrichers { enricher.enrich(&workspace.records) }
         for record in workspace.records {
@@ -285,15 +286,73 @@ struct SinkRejection: Error, CustomStringConvertible {
 struct SourceMetrics {
     let events, pages, errors, duplicates: Counter
     let lag, lastSuccess: Gauge
+    let source: String
+    let unclassified: BoundedCounters
+    let normalizeErrors: BoundedCounters
+    let newFields: BoundedCounters
 
     init(source: String) {
         let labels = [("source", source)]
+        self.source = source
+        unclassified = BoundedCounters(label: MetricName.normalizeUnclassified, dimensions: labels, key: "event")
+        normalizeErrors = BoundedCounters(label: MetricName.normalizeErrors, dimensions: labels, key: "kind")
+        newFields = BoundedCounters(label: MetricName.normalizeNewFields, dimensions: labels, key: "stream")
         events = Counter(label: MetricName.sourceEvents, dimensions: labels)
         pages = Counter(label: MetricName.sourcePages, dimensions: labels)
         errors = Counter(label: MetricName.sourceErrors, dimensions: labels + [("kind", "poll")])
         duplicates = Counter(label: MetricName.sourceDuplicates, dimensions: labels)
         lag = Gauge(label: MetricName.sourceLag, dimensions: labels)
         lastSuccess = Gauge(label: MetricName.sourceLastSuccess, dimensions: labels)
+    }
+}
+
+extension SourceMetrics {
+    /// Counts what a page's normalizing could not do: records no rule classified (by event name),
+    /// records without a time or in an unknown shape, and fields never seen before (logged once each).
+    func observe(_ records: [AuditRecord], newFields fields: [FieldPathTracker.NewField], logger: Logger) {
+        for record in records {
+            if record.behavior == .none && record.eventName != GapEvent.eventName { unclassified.increment(record.eventName) }
+            if let error = record.tags[PageNormalizer.errorTag] {
+                normalizeErrors.increment(error == PageNormalizer.missingTime ? "missing_time" : error == PageNormalizer.unknownShape ? "unknown_shape" : "invalid_json")
+            }
+        }
+        for field in fields {
+            newFields.increment(field.stream)
+            logger.warning("a field never seen before in this source's events: the vendor may have changed its format",
+                           metadata: ["stream": "\(field.stream)", "field": "\(field.path)"])
+        }
+    }
+}
+
+/// Counters sharing a name and labels plus one label whose values come from data (event names):
+/// the first `limit` values get their own series, the rest share `other`, so a vendor inventing
+/// event names cannot grow the metrics without bound.
+final class BoundedCounters: @unchecked Sendable {
+    private let label: String
+    private let dimensions: [(String, String)]
+    private let key: String
+    private let limit: Int
+    private let lock = NSLock()
+    private var counters: [String: Counter] = [:]
+
+    init(label: String, dimensions: [(String, String)], key: String, limit: Int = 100) {
+        self.label = label
+        self.dimensions = dimensions
+        self.key = key
+        self.limit = limit
+    }
+
+    func increment(_ value: String) {
+        let counter = lock.withLock { () -> Counter in
+            let name = value.isEmpty ? "(none)" : value
+            if let counter = counters[name] { return counter }
+            let label = counters.count < limit ? name : "other"
+            if let counter = counters[label] { return counter }
+            let counter = Counter(label: self.label, dimensions: dimensions + [(key, label)])
+            counters[label] = counter
+            return counter
+        }
+        counter.increment()
     }
 }
 

@@ -20,6 +20,12 @@ public enum MetricName {
     /// (counted apart from the 429s in `sourceRateLimitWaits`).
     public static let sourceRateShareWaits = "auditrelay_source_rate_share_waits_total"
     public static let sourceRateShareWait = "auditrelay_source_rate_share_wait_seconds_total"
+    /// Records no behavior rule classified, by source and (a bounded set of) event names.
+    public static let normalizeUnclassified = "auditrelay_normalize_unclassified_total"
+    /// Field paths a source's stream showed for the first time (schema drift).
+    public static let normalizeNewFields = "auditrelay_normalize_new_fields_total"
+    /// Records the normalizer could not fill properly: `kind` invalid_json, missing_time, unknown_shape.
+    public static let normalizeErrors = "auditrelay_normalize_errors_total"
     /// Stored page tokens or positions the vendor rejected (the stream resumed from its watermark).
     public static let sourceCursorFallbacks = "auditrelay_source_cursor_fallbacks_total"
     // Sinks

@@ -70,7 +70,7 @@ import Testing
         .init("slack", "audit_logs", "role_change_to_admin", .permissionAdd, #"{"id":"k6","action":"role_change_to_admin"}"#),
         .init("slack", "audit_logs", "custom_role_created", .roleCreate, #"{"id":"k7","action":"custom_role_created"}"#),
         .init("slack", "audit_logs", "pref.session_duration_changed", .policyUpdate, #"{"id":"k8","action":"pref.session_duration_changed"}"#),
-        .init("slack", "audit_logs", "emoji_added", .none, #"{"id":"k9","action":"emoji_added"}"#),
+        .init("slack", "audit_logs", "emoji_added", .resourceCreate, #"{"id":"k9","action":"emoji_added"}"#),
     ]
 
     static let snowflake: [CatalogueCase] = [
@@ -123,7 +123,7 @@ import Testing
         .init("kandji", "audit_events", "update", .userUpdate, #"{"id":"k3","action":"update","target_type":"admin_user"}"#),
         .init("kandji", "audit_events", "create", .integrationCreate, #"{"id":"k4","action":"create","target_type":"api_token"}"#),
         .init("kandji", "audit_events", "view", .resourceRead, #"{"id":"k5","action":"view","target_type":"filevault_key"}"#),
-        .init("kandji", "audit_events", "lock", .none, #"{"id":"k6","action":"lock","target_type":"device"}"#),
+        .init("kandji", "audit_events", "lock", .resourceUpdate, #"{"id":"k6","action":"lock","target_type":"device"}"#),
     ]
 
     @Test(arguments: box + github + salesforce + serviceNow)

@@ -62,7 +62,7 @@ import Testing
         .init("duo", "administrator", "integration_skey_view", .integrationRead, #"{"action":"integration_skey_view","username":"Ann"}"#),
         .init("duo", "authentication", "authentication", .authenticationMFA, #"{"txid":"t1","isotimestamp":"2024-05-21T18:08:48.081423+00:00","result":"SUCCESS","user":{"name":"bob"}}"#),
         .init("duo", "authentication", "enrollment", .mfaEnroll, #"{"txid":"t2","event_type":"enrollment","user":{"name":"bob"}}"#),
-        .init("duo", "administrator", "trusted_endpoints_config_read", .none, #"{"action":"trusted_endpoints_config_read"}"#),
+        .init("duo", "administrator", "trusted_endpoints_config_read", .policyRead, #"{"action":"trusted_endpoints_config_read"}"#),
     ]
 
     static let googleWorkspace: [CatalogueCase] = [
@@ -76,7 +76,7 @@ import Testing
         .init("google-workspace", "activities", "RENAME_ROLE", .roleUpdate, #"{"id":{"uniqueQualifier":"8"},"events":[{"name":"RENAME_ROLE"}]}"#),
         .init("google-workspace", "activities", "CHANGE_SSO_SETTINGS", .policyUpdate, #"{"id":{"uniqueQualifier":"9"},"events":[{"name":"CHANGE_SSO_SETTINGS"}]}"#),
         .init("google-workspace", "activities", "authorize", .integrationCreate, #"{"id":{"uniqueQualifier":"10","applicationName":"token"},"events":[{"name":"authorize"}]}"#),
-        .init("google-workspace", "activities", "calendar_event_viewed", .none, #"{"id":{"uniqueQualifier":"11"},"events":[{"name":"calendar_event_viewed"}]}"#),
+        .init("google-workspace", "activities", "calendar_event_viewed", .resourceRead, #"{"id":{"uniqueQualifier":"11"},"events":[{"name":"calendar_event_viewed"}]}"#),
     ]
 
     static let microsoft365: [CatalogueCase] = [
@@ -91,7 +91,7 @@ import Testing
         .init("microsoft-365", "Audit.Exchange", "Remove-AntiPhishPolicy", .policyDelete, #"{"Id":"m9","Operation":"Remove-AntiPhishPolicy"}"#),
         .init("microsoft-365", "Audit.SharePoint", "SharingSet", .permissionAdd, #"{"Id":"m10","Operation":"SharingSet"}"#),
         .init("microsoft-365", "Audit.General", "MemberRemoved", .groupMemberRemove, #"{"Id":"m11","Operation":"MemberRemoved","Workload":"MicrosoftTeams"}"#),
-        .init("microsoft-365", "Audit.General", "SearchQueryPerformed", .none, #"{"Id":"m12","Operation":"SearchQueryPerformed"}"#),
+        .init("microsoft-365", "Audit.General", "SearchQueryPerformed", .resourceRead, #"{"Id":"m12","Operation":"SearchQueryPerformed"}"#),
     ]
 
     static let conductorOne: [CatalogueCase] = [

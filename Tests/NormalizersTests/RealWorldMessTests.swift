@@ -70,8 +70,8 @@ import Testing
         TimeCase(sourceType: "duo", stream: "administrator", json: #"{"isotimestamp":null,"timestamp":1715966693}"#, eventTime: "2024-05-17T17:24:53Z"),
         TimeCase(sourceType: "appomni", stream: "auditlogs", json: #"{"action_at":"2023-06-14T21:57:50.583325+00:00"}"#, eventTime: "2023-06-14T21:57:50.583325Z"),
         TimeCase(sourceType: "conductor-one", stream: "system_log", json: #"{"time":1717764280813}"#, eventTime: "2024-06-07T12:44:40.813Z"),
-        // Not a time: the zero value.
-        TimeCase(sourceType: "okta", stream: "system_log", json: #"{"published":"yesterday"}"#, eventTime: "1970-01-01T00:00:00Z"),
+        // Not a time: when it was received (never 1970-01-01), and the record says so.
+        TimeCase(sourceType: "okta", stream: "system_log", json: #"{"published":"yesterday"}"#, eventTime: "2023-11-14T22:13:20.123456Z"),
     ]
 
     @Test(arguments: timeCases)
@@ -118,7 +118,9 @@ import Testing
             let record = try TestSupport.normalize(json, vendor.sourceType, stream)
             #expect(record.eventName.isEmpty || vendor.sourceType == "duo" || (vendor.sourceType == "servicenow" && stream != "sysevent"))
             #expect(record.src.ip == "")
-            #expect(record.eventTime == .zero || vendor.sourceType == "github")
+            // No time: the time it was received, with the reason in tags (GitHub's `@timestamp` is read from a null as well).
+            #expect(record.eventTime == TestSupport.receivedAt || vendor.sourceType == "github")
+            #expect(record.tags[PageNormalizer.errorTag] != nil)
             #expect(record.eventID.count == 32, "null ids fall back to the content hash")
             #expect(record.actor.isEmpty)
             #expect(record.extras.count == (vendor.sourceType == "kandji" ? 10 : vendor.sourceType == "conductor-one" ? 24 : 0))

@@ -265,3 +265,46 @@ extension JSONValue {
     /// The elements of an array as an Array (empty for other kinds).
     public var array: [JSONValue] { Array(elements) }
 }
+
+extension JSONValue {
+    /// A hash of this object's keys, in order, and of the keys of its object members down to
+    /// `depth` levels: the event's shape, taken from the raw key bytes without decoding a string,
+    /// so a tracker can tell "a shape seen before" from "look closer" at the cost of one pass.
+    public func shapeHash(depth: Int = 2) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        addShape(to: &hash, depth: depth)
+        return hash
+    }
+
+    private func addShape(to hash: inout UInt64, depth: Int) {
+        let node = self.node
+        guard node.kind == .object, depth > 0 else { return }
+        var keyIndex = index + 1
+        let end = Int(node.next)
+        while keyIndex < end {
+            for byte in span(nodes[keyIndex]) {
+                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+            }
+            hash = (hash ^ 0x2E) &* 0x100_0000_01b3  // a separator, so "ab","c" differs from "a","bc"
+            let valueIndex = keyIndex + 1
+            if nodes[valueIndex].kind == .object {
+                hash = (hash ^ 0x7B) &* 0x100_0000_01b3
+                value(at: valueIndex).addShape(to: &hash, depth: depth - 1)
+                hash = (hash ^ 0x7D) &* 0x100_0000_01b3
+            }
+            keyIndex = Int(nodes[valueIndex].next)
+        }
+    }
+
+    /// The dotted paths of this object's keys down to `depth` levels (`actor`, `actor.id`).
+    public func fieldPaths(depth: Int = 2, prefix: String = "") -> [String] {
+        guard kind == .object, depth > 0 else { return [] }
+        var paths: [String] = []
+        for (key, member) in members {
+            let path = prefix.isEmpty ? key : prefix + "." + key
+            paths.append(path)
+            paths.append(contentsOf: member.fieldPaths(depth: depth - 1, prefix: path))
+        }
+        return paths
+    }
+}

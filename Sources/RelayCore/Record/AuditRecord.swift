@@ -34,6 +34,8 @@ public struct AuditRecord: Sendable {
     /// normalizing never copies it.
     public var rawLog: ArraySlice<UInt8> = []
     public var behavior = Behavior.none
+    /// What decided `behavior` (not encoded: `normalize --explain` prints it).
+    public var behaviorBasis = BehaviorBasis.none
     /// Per-source extra columns; a normalizer declares the full set so every column is present.
     public var extras: [ExtraColumn] = []
 
@@ -124,5 +126,23 @@ public struct ExtraColumn: Sendable, Equatable {
 
     public static func == (lhs: ExtraColumn, rhs: ExtraColumn) -> Bool {
         lhs.name.description == rhs.name.description && lhs.value == rhs.value
+    }
+}
+
+/// What decided a record's behavior: a vendor table entry (its pattern), the shared grammar over
+/// the name, a vendor rule reading other fields, or nothing.
+public enum BehaviorBasis: Sendable, Equatable, CustomStringConvertible {
+    case none
+    case table(String)
+    case grammar(String)
+    case vendor(String)
+
+    public var description: String {
+        switch self {
+        case .none: return "none"
+        case .table(let pattern): return "table \(pattern)"
+        case .grammar(let words): return "grammar \(words)"
+        case .vendor(let rule): return "vendor \(rule)"
+        }
     }
 }

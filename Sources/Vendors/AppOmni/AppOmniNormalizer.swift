@@ -31,7 +31,7 @@ public struct AppOmniNormalizer: Normalizer {
         record.setTag("userAgent", data?["user_agent"])
         record.setTag("serviceType", event["service_type"])
         record.setTag("error", data?["error_str"])
-        record.behavior = Self.rules.classify(record.eventName)
+        record.classify(record.eventName, with: Self.rules)
     }
 
     static let rules = BehaviorRules([

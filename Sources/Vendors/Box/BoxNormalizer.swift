@@ -29,7 +29,7 @@ public struct BoxNormalizer: Normalizer {
         }
         record.addResource(event["additional_details", "group_name"])
         record.setTag("sessionID", event["session_id"])
-        record.behavior = Self.rules.classify(record.eventName)
+        record.classify(record.eventName, with: Self.rules)
     }
 
     static let rules = BehaviorRules([

@@ -61,7 +61,7 @@ public struct ConductorOneNormalizer: Normalizer {
         record.extras = extras.columns
         let classUID = event["class_uid"]?.int64 ?? 0
         let activityID = event["activity_id"]?.int64 ?? 0
-        record.behavior = Self.rules.classify(String(classUID) + ":" + String(activityID))
+        record.classify(String(classUID) + ":" + String(activityID), with: Self.rules)
     }
 
     /// `<class_uid>:<activity_id>` per the OCSF classes ConductorOne emits.

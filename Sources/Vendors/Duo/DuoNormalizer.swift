@@ -49,7 +49,7 @@ public struct DuoNormalizer: Normalizer {
         record.setActor("type", event["actor", "type"])
         record.addResource(event["target", "name"] ?? event["target", "key"])
         record.addResource(event["application", "name"])
-        record.behavior = Self.administratorRules.classify(record.eventName)
+        record.classify(record.eventName, with: Self.administratorRules)
     }
 
     private func administrator(_ event: JSONValue, into record: inout AuditRecord) {
@@ -69,7 +69,7 @@ public struct DuoNormalizer: Normalizer {
                 key = administratorKey(record.eventName, description, into: &record)
             }
         }
-        record.behavior = Self.administratorRules.classify(key)
+        record.classify(key, with: Self.administratorRules)
     }
 
     /// Reads what the administrator log keeps in `description`, and returns the classification
@@ -107,7 +107,7 @@ public struct DuoNormalizer: Normalizer {
                 ("city", location["city"]), ("state", location["state"]), ("country", location["country"]),
             ])
         }
-        record.behavior = Self.authenticationRules.classify(record.eventName)
+        record.classify(record.eventName, with: Self.authenticationRules)
     }
 
     // Every authentication-log entry is a Duo second-factor decision.

@@ -38,7 +38,7 @@ public struct EndorLabsNormalizer: Normalizer {
         record.addResource(spec?["message_uuid"])
         record.setTag("namespace", event["tenant_meta", "namespace"])
         record.setTag("error", spec?["error", "message"])
-        record.behavior = Self.rules.classify(record.eventName + ":" + kind)
+        record.classify(record.eventName + ":" + kind, with: Self.rules)
     }
 
     /// Keys are `<operation>:<message_kind>`.

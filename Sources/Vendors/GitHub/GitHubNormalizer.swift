@@ -23,7 +23,7 @@ public struct GitHubNormalizer: Normalizer {
         } else {
             auditLog(event, into: &record)
         }
-        record.behavior = GitHubCatalogue.rules.classify(record.eventName)
+        record.classify(record.eventName, with: GitHubCatalogue.rules)
     }
 
     private func auditLog(_ event: JSONValue, into record: inout AuditRecord) {

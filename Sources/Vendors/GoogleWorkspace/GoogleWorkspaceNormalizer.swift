@@ -36,7 +36,7 @@ public struct GoogleWorkspaceNormalizer: Normalizer {
                 }
             }
         }
-        record.behavior = GoogleWorkspaceCatalogue.rules.classify(record.eventName)
+        record.classify(record.eventName, with: GoogleWorkspaceCatalogue.rules)
     }
 
     /// Parameters that name what the event acted on.

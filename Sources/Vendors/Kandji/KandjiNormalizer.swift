@@ -38,7 +38,7 @@ public struct KandjiNormalizer: Normalizer {
         extras.string("metadata", event["metadata"])
         record.extras = extras.columns
         let target = event["target_type"]?.text ?? ""
-        record.behavior = Self.rules.classify(target + ":" + record.eventName)
+        record.classify(target + ":" + record.eventName, with: Self.rules)
     }
 
     /// Keys are `<target_type>:<action>`.

@@ -28,7 +28,7 @@ public struct Microsoft365Normalizer: Normalizer {
         record.setTag("resultStatus", event["ResultStatus"])
         record.setTag("recordType", event["RecordType"])
         record.setTag("userAgent", event["UserAgent"])
-        record.behavior = Microsoft365Catalogue.rules.classify(classificationKey(record.eventName, event))
+        record.classify(classificationKey(record.eventName, event), with: Microsoft365Catalogue.rules)
     }
 
     /// The operation, refined where one operation name covers several behaviors.

@@ -41,7 +41,7 @@ public struct OktaNormalizer: Normalizer {
                 ("domain", event["securityContext", "domain"]),
             ])
         }
-        record.behavior = Self.rules.classify(record.eventName)
+        record.classify(record.eventName, with: Self.rules)
     }
 
     static let rules = BehaviorRules([

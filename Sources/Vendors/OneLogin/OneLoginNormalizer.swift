@@ -39,7 +39,7 @@ public struct OneLoginNormalizer: Normalizer {
         record.addResource(event["otp_device_name"])
         record.setTag("notes", event["notes"])
         record.setTag("riskScore", event["risk_score"])
-        record.behavior = OneLoginCatalogue.rules.classify(classificationKey(record.eventName, event))
+        record.classify(classificationKey(record.eventName, event), with: OneLoginCatalogue.rules)
     }
 
     /// UPDATED_USER also records group changes ("changed Group to X" in `notes`).

@@ -38,7 +38,7 @@ public struct PingOneNormalizer: Normalizer {
         record.setTag("result", event["result", "status"])
         record.setTag("resultDescription", event["result", "description"])
         record.setTag("userAgent", event["source", "userAgent"])
-        record.behavior = Self.rules.classify(classificationKey(record.eventName, event))
+        record.classify(classificationKey(record.eventName, event), with: Self.rules)
     }
 
     /// PingOne logs MFA being switched on or off for a user as USER.UPDATED of `mfaEnabled`.

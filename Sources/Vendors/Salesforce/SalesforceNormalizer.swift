@@ -42,15 +42,14 @@ public struct SalesforceNormalizer: Normalizer {
         record.setTag("requestID", event["REQUEST_ID"])
         record.setTag("loginStatus", event["LOGIN_STATUS"])
         record.setTag("userAgent", event["USER_AGENT"] ?? event["BROWSER_TYPE"])
-        var behavior = SalesforceCatalogue.eventTypes.classify(record.eventName)
-        if behavior == .none, SalesforceCatalogue.apiEventTypes.contains(record.eventName) {
+        record.classify(record.eventName, with: SalesforceCatalogue.eventTypes)
+        if record.behavior == .none, SalesforceCatalogue.apiEventTypes.contains(record.eventName) {
             // API-style files log one row per call; what the call did is in its method name,
             // the Aura action (`…ACTION$updateRecord=574`) or the HTTP method of a callout.
             let operation = event["METHOD_NAME"]?.nonEmptyText ?? auraAction(event["ACTION_MESSAGE"]?.string)
                 ?? event["METHOD"]?.nonEmptyText ?? ""
-            behavior = SalesforceCatalogue.operation(operation, rows: event["ROWS_PROCESSED"]?.double)
+            record.setBehavior(SalesforceCatalogue.operation(operation, rows: event["ROWS_PROCESSED"]?.double), rule: "operation \(operation)")
         }
-        record.behavior = behavior
     }
 
     /// The action name in an Aura `ACTION_MESSAGE` such as `1$aura://RecordUiController/ACTION$getObjectInfo=4`.
@@ -83,11 +82,11 @@ public struct SalesforceNormalizer: Normalizer {
                 ("latitude", payload["Latitude"]), ("longitude", payload["Longitude"]),
             ])
         }
-        var behavior = SalesforceCatalogue.eventObjects.classify(record.eventName)
-        if behavior == .none, SalesforceCatalogue.operationEventObjects.contains(record.eventName) {
-            behavior = SalesforceCatalogue.operation(payload["Operation"]?.string ?? "", rows: payload["RowsProcessed"]?.double)
+        record.classify(record.eventName, with: SalesforceCatalogue.eventObjects)
+        if record.behavior == .none, SalesforceCatalogue.operationEventObjects.contains(record.eventName) {
+            let operation = payload["Operation"]?.string ?? ""
+            record.setBehavior(SalesforceCatalogue.operation(operation, rows: payload["RowsProcessed"]?.double), rule: "operation \(operation)")
         }
-        record.behavior = behavior
     }
 
     /// `/event/LoginEventStream` -> `LoginEvent`; `/event/BulkApiResultEvent` stays as it is.
@@ -108,6 +107,6 @@ public struct SalesforceNormalizer: Normalizer {
         record.setActor("delegate", event["delegate_user"], event["DelegateUser"])
         record.setTag("section", event["section"] ?? event["Section"])
         record.setTag("display", event["display"] ?? event["Display"])
-        record.behavior = SalesforceCatalogue.setupActions.classify(record.eventName)
+        record.classify(record.eventName, with: SalesforceCatalogue.setupActions)
     }
 }

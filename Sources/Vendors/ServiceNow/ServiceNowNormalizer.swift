@@ -30,14 +30,14 @@ public struct ServiceNowNormalizer: Normalizer {
             record.setTag("field", event["fieldname"])
             // sys_audit marks a deleted record with fieldname DELETED; a first value is an insert.
             let operation = field == "DELETED" ? "delete" : (event["oldvalue"]?.nonEmptyText == nil && field != "" ? "create" : "update")
-            record.behavior = ServiceNowCatalogue.auditedTables.classify(table + ":" + operation)
+            record.classify(table + ":" + operation, with: ServiceNowCatalogue.auditedTables)
         case "isc_export_event":
             record.eventName = Self.dotted("export", event["table"]?.text ?? "")
             record.setActor("username", event["user_name"])
             record.setActor("id", event["user"])
             record.addResource(event["table"])
             record.setTag("records", event["records"])
-            record.behavior = .resourceDownload
+            record.setBehavior(.resourceDownload, rule: "isc_export_event")
         case "sys_user_has_role":
             let operation = event["operation"]?.text ?? ""
             record.eventName = Self.dotted("sys_user_has_role", operation)
@@ -46,7 +46,7 @@ public struct ServiceNowNormalizer: Normalizer {
             record.addResource(event["role.name"] ?? event["role"])
             record.addResource(event["user.name"] ?? event["user"])
             record.setTag("grantedByGroup", event["granted_by_group.name"] ?? event["granted_by_group"])
-            record.behavior = ServiceNowCatalogue.roleGrants.classify(operation)
+            record.classify(operation, with: ServiceNowCatalogue.roleGrants)
         default:
             record.setEventName(event["name"])
             record.setActor("username", event["user_name"], event["sys_created_by"])
@@ -57,7 +57,7 @@ public struct ServiceNowNormalizer: Normalizer {
             record.addResource(event["table"])
             record.setTag("parm1", event["parm1"])
             record.setTag("parm2", event["parm2"])
-            record.behavior = ServiceNowCatalogue.events.classify(record.eventName)
+            record.classify(record.eventName, with: ServiceNowCatalogue.events)
         }
     }
 

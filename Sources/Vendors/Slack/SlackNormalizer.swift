@@ -31,7 +31,7 @@ public struct SlackNormalizer: Normalizer {
         record.setTag("userAgent", event["context", "ua"])
         record.setTag("sessionID", event["context", "session_id"])
         record.setTag("location", event["context", "location", "domain"])
-        record.behavior = SlackCatalogue.rules.classify(classificationKey(record.eventName, event))
+        record.classify(classificationKey(record.eventName, event), with: SlackCatalogue.rules)
     }
 
     /// Preference changes carry their direction in `details`.

@@ -28,9 +28,9 @@ public struct SnowflakeNormalizer: Normalizer {
             record.setTag("warehouse", event["WAREHOUSE_NAME"])
             record.addResource(event["DATABASE_NAME"])
             let statement = Self.statementKey(event["QUERY_TEXT"]?.string ?? "")
-            var behavior = SnowflakeCatalogue.statements.classify(statement)
-            if behavior == .none { behavior = SnowflakeCatalogue.queryTypes.classify(record.eventName) }
-            record.behavior = behavior
+            // The statement's own words first (`ALTER USER … UNSET …`), then the query type.
+            record.classify(statement, with: SnowflakeCatalogue.statements)
+            if record.behavior == .none { record.classify(record.eventName, with: SnowflakeCatalogue.queryTypes) }
         } else {
             record.setEventID(event["EVENT_ID"])
             record.setEventTime(event["EVENT_TIMESTAMP"])
@@ -43,7 +43,7 @@ public struct SnowflakeNormalizer: Normalizer {
             // A login that went through a second factor is the MFA step of that login.
             let key = record.eventName == "LOGIN" && event["SECOND_AUTHENTICATION_FACTOR"]?.nonEmptyText != nil
                 ? "LOGIN:mfa" : record.eventName
-            record.behavior = SnowflakeCatalogue.logins.classify(key)
+            record.classify(key, with: SnowflakeCatalogue.logins)
         }
     }
 

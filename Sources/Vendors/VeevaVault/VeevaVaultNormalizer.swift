@@ -33,7 +33,7 @@ public struct VeevaVaultNormalizer: Normalizer {
         } else {
             key = record.eventName + ":" + objectKind(item: event["item"]?.string ?? "", description: event["event_description"]?.string ?? "")
         }
-        record.behavior = VeevaVaultCatalogue.rules.classify(key)
+        record.classify(key, with: VeevaVaultCatalogue.rules)
     }
 
     /// What kind of object an action touched: the `Kind : name` prefix of `item`, the first word of

@@ -26,8 +26,10 @@ public struct WorkdayNormalizer: Normalizer {
         record.setTag("deviceType", event["deviceType"])
         record.setTag("userAgent", event["userAgent"])
         record.setTag("sessionID", event["sessionId"])
-        let behavior = WorkdayCatalogue.rules.classify(record.eventName)
-        record.behavior = event["activityAction"]?.string == "READ" ? behavior.asRead : behavior
+        record.classify(record.eventName, with: WorkdayCatalogue.rules)
+        if event["activityAction"]?.string == "READ", record.behavior.asRead != record.behavior {
+            record.setBehavior(record.behavior.asRead, rule: "activityAction READ")
+        }
     }
 }
 
