@@ -78,12 +78,15 @@ public struct VendorCatalogue: Sendable {
     public let decisions: [String: Behavior?]
     /// The names as published, in catalogue order.
     public let names: [String]
+    /// Rows whose decision is not a behavior id, `-` or `?` (a typo): left undecided, and reported by the tests.
+    public let invalidRows: [String]
 
     public init(vendor: String, source: String, rows: String) {
         self.vendor = vendor
         self.source = source
         var decisions: [String: Behavior?] = [:]
         var names: [String] = []
+        var invalid: [String] = []
         for line in rows.split(separator: "\n") {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard let first = fields.first, !first.isEmpty, !first.hasPrefix("#") else { continue }
@@ -94,12 +97,14 @@ public struct VendorCatalogue: Sendable {
             case "?": decisions[name.lowercased()] = .some(nil)
             case "-": decisions[name.lowercased()] = .some(Behavior.none)
             default:
-                // An unknown id stays undecided; `CatalogueTests` reports it.
-                decisions[name.lowercased()] = .some(Behavior(rawValue: decision).flatMap { $0 == .none ? nil : $0 })
+                let behavior = Behavior(rawValue: decision).flatMap { $0 == .none ? nil : $0 }
+                if behavior == nil { invalid.append(String(line)) }
+                decisions[name.lowercased()] = .some(behavior)
             }
         }
         self.decisions = decisions
         self.names = names
+        invalidRows = invalid
     }
 
     /// Names with a decision (a behavior or an explicit none), and names given a behavior.

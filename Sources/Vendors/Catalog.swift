@@ -48,6 +48,15 @@ public enum VendorCatalog {
         Vendor(WorkdayNormalizer()),
     ]
 
+    /// Every vendor's published event-name catalogues with the rules that classify their names.
+    public static let catalogues: [(catalogue: VendorCatalogue, rules: BehaviorRules)] = [
+        AppOmniNormalizer.catalogued, BoxNormalizer.catalogued, ConductorOneNormalizer.catalogued, DuoNormalizer.catalogued,
+        EndorLabsNormalizer.catalogued, GitHubNormalizer.catalogued, GoogleWorkspaceNormalizer.catalogued, KandjiNormalizer.catalogued,
+        Microsoft365Normalizer.catalogued, OktaNormalizer.catalogued, OneLoginNormalizer.catalogued, PingOneNormalizer.catalogued,
+        SalesforceNormalizer.catalogued, ServiceNowNormalizer.catalogued, SlackNormalizer.catalogued, SnowflakeNormalizer.catalogued,
+        VeevaVaultNormalizer.catalogued, WorkdayNormalizer.catalogued,
+    ].flatMap { $0 }
+
     /// Every vendor's normalizer, by source type.
     public static let normalizers = NormalizerRegistry(vendors.map(\.normalizer))
 
