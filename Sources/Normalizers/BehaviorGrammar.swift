@@ -85,7 +85,10 @@ public enum BehaviorGrammar {
         }
         if !set.isDisjoint(with: Lexicon.role) { return .role }
         if integration { return .integration }
-        if !set.isDisjoint(with: Lexicon.group) { return .group }
+        if !set.isDisjoint(with: Lexicon.group) {
+            // A user added to or removed from a group is membership ("user_removed_from_usergroup").
+            return set.isDisjoint(with: Lexicon.user) ? .group : .membership
+        }
         if !set.isDisjoint(with: Lexicon.user) { return .user }
         return .resource
     }
@@ -93,8 +96,11 @@ public enum BehaviorGrammar {
     // MARK: Verbs
 
     static func verb(_ words: [String], phrase: String, object: Object) -> Verb? {
-        if Lexicon.logoutPhrases.contains(where: phrase.contains) { return .logout }
-        if Lexicon.loginPhrases.contains(where: phrase.contains) { return .login }
+        // A setting about SSO or sign-in is changed, not signed in to.
+        if object != .policy {
+            if Lexicon.logoutPhrases.contains(where: phrase.contains) { return .logout }
+            if Lexicon.loginPhrases.contains(where: phrase.contains) { return .login }
+        }
         // The first verb word decides ("update_password_policy": update); a few words only
         // count where nothing else does ("new", "user_login_failed").
         for word in words {
@@ -167,6 +173,8 @@ public enum BehaviorGrammar {
             // A role given to or taken from someone is access; the role itself, a role change.
             let assignment = !set.isDisjoint(with: Lexicon.user) || !set.isDisjoint(with: Lexicon.membership)
                 || !set.isDisjoint(with: ["assignment", "assignments", "assigned", "assign", "unassign", "unassigned", "to", "from"])
+            // A role's own permissions changing is the role changing.
+            if !assignment && !set.isDisjoint(with: Lexicon.permission) && verb != .read { return .roleUpdate }
             switch verb {
             case .grant: return .permissionAdd
             case .revoke: return .permissionRemove
