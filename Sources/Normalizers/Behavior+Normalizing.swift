@@ -32,7 +32,7 @@ public enum OperationVerb {
         "delete*": .resourceDelete, "remove*": .resourceDelete, "destroy*": .resourceDelete, "purge*": .resourceDelete,
         "harddelete*": .resourceDelete,
         "export*": .resourceDownload, "download*": .resourceDownload,
-    ])
+    ], grammar: false)  // API operations are resources, whatever object their method names
 
     /// The resource behavior for an operation name, or `.none`.
     public static func classify(_ operation: String) -> Behavior { rules.classify(operation) }

@@ -50,7 +50,20 @@ public enum BehaviorGrammar {
             current.append(character)
         }
         flush()
-        return words
+        return words.flatMap(splitGluedVerb)
+    }
+
+    /// `createdgroup` -> created group, `installedpackagingapp` -> installed packagingapp: vendors
+    /// that write names in one lower-case word (Salesforce's Setup Audit Trail actions) glue the
+    /// verb to the object. Only a known verb followed by a known object word is split off
+    /// (`assignment` stays whole).
+    static func splitGluedVerb(_ word: String) -> [String] {
+        guard word.count >= 7, Lexicon.verbs[word] == nil else { return [word] }
+        for length in stride(from: min(word.count - 3, 11), through: 3, by: -1) {
+            let head = String(word.prefix(length)), rest = String(word.dropFirst(length))
+            if Lexicon.gluedVerbs.contains(head) && Lexicon.objectWords.contains(rest) { return [head, rest] }
+        }
+        return [word]
     }
 
     /// Reads the object and verb of `words` and the behavior they make.
@@ -86,8 +99,10 @@ public enum BehaviorGrammar {
         if !set.isDisjoint(with: Lexicon.role) { return .role }
         if integration { return .integration }
         if !set.isDisjoint(with: Lexicon.group) {
-            // A user added to or removed from a group is membership ("user_removed_from_usergroup").
-            return set.isDisjoint(with: Lexicon.user) ? .group : .membership
+            // A user added to or removed from a group is membership ("user_removed_from_usergroup",
+            // "AddedToGroup").
+            let intoGroup = zip(words, words.dropFirst()).contains { ["to", "from", "into"].contains($0.0) && Lexicon.group.contains($0.1) }
+            return set.isDisjoint(with: Lexicon.user) && !intoGroup ? .group : .membership
         }
         if !set.isDisjoint(with: Lexicon.user) { return .user }
         return .resource
@@ -101,11 +116,15 @@ public enum BehaviorGrammar {
             if Lexicon.logoutPhrases.contains(where: phrase.contains) { return .logout }
             if Lexicon.loginPhrases.contains(where: phrase.contains) { return .login }
         }
-        // The first verb word decides ("update_password_policy": update); a few words only
-        // count where nothing else does ("new", "user_login_failed").
+        // The strongest verb decides: a creation, deletion, grant or revocation says more than
+        // the "update" or "set" around it ("PermSetDisableUserPerm", "MoveToDeletedItems",
+        // "user_update:groups_added").
+        var best: Verb?
         for word in words {
-            if let verb = Lexicon.verbs[word] { return verb }
+            guard let verb = Lexicon.verbs[word] else { continue }
+            if best.map({ Lexicon.strength(verb) > Lexicon.strength($0) }) ?? true { best = verb }
         }
+        if let best { return best }
         if object == .session, !Set(words).isDisjoint(with: ["start", "started", "begin", "open", "opened", "success", "succeeded", "failed", "failure", "attempt"]) {
             return .login
         }
@@ -130,9 +149,10 @@ public enum BehaviorGrammar {
         }
         let set = Set(words)
         switch verb {
-        case .login: return .authenticationLogin
+        case .login: return object == .mfa ? .authenticationMFA : .authenticationLogin
         case .logout: return .authenticationLogout
         case .download: return .resourceDownload
+        case .verify: return .authenticationMFA
         default: break
         }
         switch object {
@@ -172,7 +192,9 @@ public enum BehaviorGrammar {
         case .role:
             // A role given to or taken from someone is access; the role itself, a role change.
             let assignment = !set.isDisjoint(with: Lexicon.user) || !set.isDisjoint(with: Lexicon.membership)
-                || !set.isDisjoint(with: ["assignment", "assignments", "assigned", "assign", "unassign", "unassigned", "to", "from"])
+                || !set.isDisjoint(with: ["assignment", "assignments", "assigned", "assign", "unassign", "unassigned"])
+            // An app added to or removed from a role changes the role ("APP_ADDED_TO_ROLE").
+            if !assignment && !set.isDisjoint(with: Lexicon.integration) && verb != .read { return .roleUpdate }
             // A role's own permissions changing is the role changing.
             if !assignment && !set.isDisjoint(with: Lexicon.permission) && verb != .read { return .roleUpdate }
             switch verb {
@@ -269,8 +291,8 @@ enum Lexicon {
                                            "plugin", "plugins", "client", "clients", "bot", "bots", "package", "packagingapp", "connectedapp",
                                            "serviceprincipal", "principal", "certificate", "addon", "extension", "marketplace"]
     static let integrationPhrases = [" api key", " service principal", " connected app", " personal access token", " deploy key"]
-    static let group: Set<String> = ["group", "groups", "team", "teams", "usergroup", "usergroups", "channel", "channels", "distribution",
-                                     "department", "org", "organization", "organisation", "unit", "ou"]
+    static let group: Set<String> = ["group", "groups", "team", "teams", "usergroup", "usergroups", "distribution",
+                                     "org", "organization", "organisation"]
     static let user: Set<String> = ["user", "users", "account", "accounts", "person", "people", "employee", "identity", "guest", "guests",
                                     "contractor", "worker", "email", "username", "mailbox", "admin", "admins", "administrator", "password",
                                     "passwords", "credential", "credentials", "owner", "owners", "superuser"]
@@ -302,7 +324,32 @@ enum Lexicon {
         add(["revoke", "revoked", "unassign", "unassigned", "deny", "denied", "withdraw", "withdrawn", "unshare", "unshared", "strip"], .revoke)
         add(["enable", "enabled", "activate", "activated", "on", "turn.on", "unsuspend.user"], .enable)
         add(["disable", "disabled", "deactivate", "deactivated", "suspend", "suspended", "block", "blocked", "off", "ban", "banned"], .disable)
-        add(["verify", "verified", "challenge", "challenged", "check", "checked"], .verify)
+        add(["verify", "verified", "verification", "challenge", "challenged", "check", "checked"], .verify)
         return table
     }()
+
+    /// Every word that names an object.
+    static let objectWords: Set<String> = mfa.union(membership).union(role).union(permission).union(policy).union(integration)
+        .union(group).union(user).union(session)
+
+    /// How much a verb says when a name holds several.
+    static func strength(_ verb: BehaviorGrammar.Verb) -> Int {
+        switch verb {
+        case .login, .logout, .download: return 6
+        case .grant, .revoke: return 5
+        case .create, .delete: return 4
+        case .enable, .disable: return 3
+        case .verify: return 2
+        case .update: return 1
+        case .read: return 0
+        }
+    }
+
+    /// Verbs seen glued to their object in one word (`createdgroup`, `deleteduser`).
+    static let gluedVerbs: Set<String> = ["created", "create", "deleted", "delete", "changed", "change", "updated", "update", "added", "add",
+                                          "removed", "remove", "installed", "install", "uninstalled", "uninstall", "upgraded", "upgrade",
+                                          "enabled", "enable", "disabled", "disable", "reset", "granted", "grant", "revoked", "revoke",
+                                          "assigned", "assign", "unassigned", "activated", "activate", "deactivated", "deactivate",
+                                          "renamed", "rename", "modified", "edited", "edit", "new", "set", "unlocked", "locked",
+                                          "frozen", "unfrozen", "suspended", "cloned", "clone", "moved", "exported", "export", "viewed", "view"]
 }
