@@ -1,3 +1,4 @@
+import Foundation
 import RelayCore
 
 /// A vendor's event-name -> behavior table, written from the vendor's documented catalogue, over
@@ -18,6 +19,8 @@ public struct BehaviorRules: Sendable {
     /// created" that yield to the grammar where it names the object.
     private var verbAffixes: Set<String> = []
     private var useGrammar: Bool
+    /// The grammar's readings of names seen before: vendors repeat a few hundred names millions of times.
+    private let readings = ReadingCache()
 
     /// - Parameters:
     ///   - catalogue: the vendor's published names with their recorded decisions (exact names;
@@ -75,12 +78,31 @@ public struct BehaviorRules: Sendable {
         guard useGrammar else { return (.none, .none) }
         // A catch-all (`*_create` -> resource.create) yields to the grammar where the grammar names
         // the object (`group_create` -> group.create).
-        let words = BehaviorGrammar.words(name)
-        let reading = BehaviorGrammar.read(words)
+        let (reading, words) = readings.reading(lowered) {
+            let words = BehaviorGrammar.words(name)
+            return (BehaviorGrammar.read(words), words.joined(separator: " "))
+        }
         if reading.behavior != .none && (reading.object != .resource || pattern == nil) {
-            return (reading.behavior, .grammar(words.joined(separator: " ")))
+            return (reading.behavior, .grammar(words))
         }
         return pattern ?? (.none, .none)
+    }
+}
+
+/// A bounded memo of grammar readings, shared by the tasks that classify with one table.
+final class ReadingCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: (BehaviorGrammar.Reading, String)] = [:]
+    private let capacity = 8192
+
+    func reading(_ key: String, compute: () -> (BehaviorGrammar.Reading, String)) -> (BehaviorGrammar.Reading, String) {
+        if let hit = lock.withLock({ entries[key] }) { return hit }
+        let value = compute()
+        lock.withLock {
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }  // a vendor inventing names: start over
+            entries[key] = value
+        }
+        return value
     }
 }
 

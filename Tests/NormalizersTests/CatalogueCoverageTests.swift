@@ -26,4 +26,26 @@ import Testing
             #expect(catalogue.invalidRows.isEmpty, "\(catalogue.vendor): decisions that are not a behavior id, - or ?: \(catalogue.invalidRows.prefix(10))")
         }
     }
+
+    /// The README's coverage table (`scripts/behavior-coverage.sh` prints it): per vendor, names in
+    /// its published catalogues, names decided (a behavior or an explicit none), names with a behavior.
+    @Test func atLeast95PercentOfEveryCatalogueIsDecided() {
+        var byVendor: [String: (catalogued: Int, decided: Int, withBehavior: Int, sources: [String])] = [:]
+        for (catalogue, _) in VendorCatalog.catalogues {
+            let coverage = catalogue.coverage
+            var entry = byVendor[catalogue.vendor] ?? (0, 0, 0, [])
+            entry.catalogued += coverage.catalogued
+            entry.decided += coverage.decided
+            entry.withBehavior += coverage.withBehavior
+            entry.sources.append(catalogue.source)
+            byVendor[catalogue.vendor] = entry
+        }
+        print("| vendor | catalogued names | decided | with a behavior | source |")
+        print("|---|---|---|---|---|")
+        for (vendor, entry) in byVendor.sorted(by: { $0.key < $1.key }) {
+            let percent = Double(entry.decided) / Double(max(entry.catalogued, 1)) * 100
+            print("| \(vendor) | \(entry.catalogued) | \(entry.decided) (\(String(format: "%.0f", percent)) %) | \(entry.withBehavior) | \(entry.sources.joined(separator: " ")) |")
+            #expect(percent >= 95, "\(vendor): \(entry.decided) of \(entry.catalogued) catalogued names decided")
+        }
+    }
 }
