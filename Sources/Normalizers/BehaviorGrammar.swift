@@ -68,6 +68,8 @@ public enum BehaviorGrammar {
 
     /// Reads the object and verb of `words` and the behavior they make.
     public static func read(_ words: [String]) -> Reading {
+        // "…_created_by_user": what follows "by" is who did it, not what was done to.
+        let words = words.firstIndex(of: "by").map { Array(words[..<$0]) } ?? words
         let phrase = " " + words.joined(separator: " ") + " "
         let object = Self.object(words, phrase: phrase)
         let verb = Self.verb(words, phrase: phrase, object: object)
@@ -272,7 +274,7 @@ enum Lexicon {
     static let mfa: Set<String> = ["mfa", "2fa", "2sv", "factor", "factors", "authenticator", "authenticators", "otp", "totp", "hotp", "passcode",
                                    "passcodes", "webauthn", "webauthncredential", "fido", "fido2", "u2f", "yubikey", "passkey", "passkeys",
                                    "multifactor", "twofactor", "twofactorinfo", "twofactorinfo2", "verify", "biometric", "authenticatorpairing",
-                                   "securitykey", "smartcard"]
+                                   "securitykey", "smartcard", "push", "bypass", "duo_push"]
     static let mfaPhrases = [" two factor", " multi factor", " security key", " okta verify", " second factor", " strong auth", " strongauth",
                              " 2 step", " two step"]
 
@@ -289,7 +291,8 @@ enum Lexicon {
     static let integration: Set<String> = ["integration", "integrations", "app", "apps", "application", "applications", "oauth", "oauth2", "token",
                                            "tokens", "apikey", "key", "keys", "webhook", "webhooks", "hook", "hooks", "connector", "connectors",
                                            "plugin", "plugins", "client", "clients", "bot", "bots", "package", "packagingapp", "connectedapp",
-                                           "serviceprincipal", "principal", "certificate", "addon", "extension", "marketplace"]
+                                           "serviceprincipal", "principal", "certificate", "addon", "extension", "marketplace",
+                                           "directory", "agent", "agents", "server", "servers", "api"]
     static let integrationPhrases = [" api key", " service principal", " connected app", " personal access token", " deploy key"]
     static let group: Set<String> = ["group", "groups", "team", "teams", "usergroup", "usergroups", "distribution",
                                      "org", "organization", "organisation"]
@@ -304,17 +307,19 @@ enum Lexicon {
              "provision", "provisioned", "invite", "invited", "import", "imported", "upload", "uploaded", "clone", "cloned", "install",
              "installed", "join", "joined", "enroll", "enrolled", "enrollment", "post", "posted", "send", "sent", "copy", "copied",
              "setup", "generate", "generated", "issue", "issued", "approve", "approved", "restore", "restored", "undelete", "publish",
-             "published", "submit", "submitted", "pair", "paired", "link", "linked", "connect", "connected", "authorize", "authorized"], .create)
+             "published", "submit", "submitted", "pair", "paired", "link", "linked", "connect", "connected", "authorize", "authorized",
+             "associate", "associated"], .create)
         add(["delete", "deleted", "deletion", "remove", "removed", "removal", "destroy", "destroyed", "deprovision", "deprovisioned", "purge",
              "purged", "drop", "dropped", "uninstall", "uninstalled", "leave", "left", "unenroll", "unenrolled", "unregister", "unregistered",
              "trash", "trashed", "archive", "archived", "expunge", "unlink", "unlinked", "disconnect", "disconnected", "erase", "erased",
-             "wipe", "wiped", "unpair", "unpaired"], .delete)
+             "wipe", "wiped", "unpair", "unpaired", "disassociate", "disassociated"], .delete)
         add(["update", "updated", "updates", "edit", "edited", "change", "changed", "changes", "set", "modify", "modified", "rename",
              "renamed", "patch", "patched", "move", "moved", "reset", "resets", "unlock", "unlocked", "lock", "locked", "transfer",
              "transferred", "convert", "converted", "upgrade", "upgraded", "migrate", "migrated", "replace", "replaced", "rotate",
              "rotated", "restrict", "restricted", "expand", "expanded", "alter", "altered", "configure", "configured", "assign.changed",
              "reactivate", "reactivated", "unsuspend", "unsuspended", "restore.setting", "promote", "promoted", "demote", "demoted",
-             "unset", "write", "wrote", "overwrite", "sync", "synced", "merge", "merged", "save", "saved", "upsert", "upserted"], .update)
+             "unset", "write", "wrote", "overwrite", "sync", "synced", "merge", "merged", "save", "saved", "upsert", "upserted",
+             "regen", "regenerate", "regenerated"], .update)
         add(["read", "view", "viewed", "views", "list", "listed", "get", "describe", "described", "show", "shown", "search", "searched",
              "query", "queried", "open", "opened", "preview", "previewed", "access.read", "accessed", "retrieve", "retrieved", "browse",
              "display", "displayed", "fetch", "fetched", "select", "selected", "inspect", "audit"], .read)
