@@ -328,7 +328,8 @@ enum Lexicon {
         add(["grant", "granted", "assign", "assigned", "give", "given", "allow", "allowed", "elevate", "elevated", "escalate", "share"], .grant)
         add(["revoke", "revoked", "unassign", "unassigned", "deny", "denied", "withdraw", "withdrawn", "unshare", "unshared", "strip"], .revoke)
         add(["enable", "enabled", "activate", "activated", "on", "turn.on", "unsuspend.user"], .enable)
-        add(["disable", "disabled", "deactivate", "deactivated", "suspend", "suspended", "block", "blocked", "off", "ban", "banned"], .disable)
+        add(["disable", "disabled", "deactivate", "deactivated", "inactivate", "inactivated", "suspend", "suspended", "block", "blocked", "off",
+             "ban", "banned"], .disable)
         add(["verify", "verified", "verification", "challenge", "challenged", "check", "checked"], .verify)
         return table
     }()

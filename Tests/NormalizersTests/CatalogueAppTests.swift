@@ -12,7 +12,8 @@ import Testing
         .init("box", "admin_logs", "GROUP_EDITED", .groupUpdate, #"{"event_id":"b4","event_type":"GROUP_EDITED"}"#),
         .init("box", "admin_logs", "CHANGE_ADMIN_ROLE", .roleUpdate, #"{"event_id":"b5","event_type":"CHANGE_ADMIN_ROLE"}"#),
         .init("box", "admin_logs", "COLLABORATION_ROLE_CHANGE", .permissionAdd, #"{"event_id":"b6","event_type":"COLLABORATION_ROLE_CHANGE"}"#),
-        .init("box", "admin_logs", "SHIELD_ALERT", .policyUpdate, #"{"event_id":"b7","event_type":"SHIELD_ALERT"}"#),
+        .init("box", "admin_logs", "SHIELD_ALERT", .none,  // a Shield detection about activity, not an activity
+               #"{"event_id":"b7","event_type":"SHIELD_ALERT"}"#),
         .init("box", "admin_logs", "RETENTION_POLICY_CREATE", .policyCreate, #"{"event_id":"b8","event_type":"RETENTION_POLICY_CREATE"}"#),
         .init("box", "admin_logs", "PREVIEW", .resourceRead, #"{"event_id":"b9","event_type":"PREVIEW"}"#),
         .init("box", "admin_logs", "STORAGE_EXPIRATION", .none, #"{"event_id":"b10","event_type":"STORAGE_EXPIRATION"}"#),

@@ -24,6 +24,12 @@ import Testing
         "workday.activity_logging.jsonl:7": "resource.delete",
         // An edit of the tenant's security setup changes the policy; nothing says it was removed.
         "workday.activity_logging.jsonl:10": "policy.update",
+        // The event's own old/new values (admin -> maintain) lower the team's access: a removal,
+        // though labelled an addition.
+        "github.audit_log.jsonl:2": "permission.remove",
+        // A collaborator's permission changed from admin to maintain (`changes.permission`): access
+        // taken away, not a profile update.
+        "github.webhook.jsonl:3": "permission.remove",
     ]
 
     @Test func everySampleHasItsLabelledBehavior() throws {

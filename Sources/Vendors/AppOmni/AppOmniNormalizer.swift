@@ -74,6 +74,7 @@ public struct AppOmniNormalizer: Normalizer {
         "sink_deleted": .integrationDelete,
         // Posture policies, rules, detections and exceptions are AppOmni content, not access
         // policies: the EMM labels their changes as resource changes (e.g. policy_created).
+        "rule_created": .resourceCreate, "rule_updated": .resourceUpdate, "rule_deleted": .resourceDelete,
         "*_created": .resourceCreate,
         "*_added": .resourceCreate,
         "*_updated": .resourceUpdate,
@@ -85,5 +86,5 @@ public struct AppOmniNormalizer: Normalizer {
         "*_exported": .resourceDownload,
         "*_downloaded": .resourceDownload,
         "*_viewed": .resourceRead,
-    ])
+    ], catalogue: .appOmni)
 }

@@ -100,5 +100,5 @@ public struct BoxNormalizer: Normalizer {
         "DOWNLOAD": .resourceDownload,
         "PREVIEW": .resourceRead,
         "ITEM_OPEN": .resourceRead,
-    ])
+    ], catalogue: .box)
 }

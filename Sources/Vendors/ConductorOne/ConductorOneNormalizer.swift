@@ -81,5 +81,5 @@ public struct ConductorOneNormalizer: Normalizer {
         // Entity Management (3004) and API Activity (6003): Create, Read, Update, Delete
         "3004:1": .resourceCreate, "3004:2": .resourceRead, "3004:3": .resourceUpdate, "3004:4": .resourceDelete,
         "6003:1": .resourceCreate, "6003:2": .resourceRead, "6003:3": .resourceUpdate, "6003:4": .resourceDelete,
-    ])
+    ], catalogue: .conductorOne)
 }

@@ -57,6 +57,7 @@ public struct DuoNormalizer: Normalizer {
         record.setActor("name", event["username"])
         record.addResource(event["object"])
         var key = record.eventName
+        var direction: (Behavior, String)?
         if let description = event["description"] {
             // Older integrations deliver `description` as a JSON-encoded string: parse it with its
             // own document so the event's values stay valid.
@@ -64,12 +65,58 @@ public struct DuoNormalizer: Normalizer {
                 let nested = JSONDocument()
                 if let parsed = try? nested.parse(Array(text.utf8)) {
                     key = administratorKey(record.eventName, parsed, into: &record)
+                    direction = Self.direction(record.eventName, parsed)
                 }
             } else {
                 key = administratorKey(record.eventName, description, into: &record)
+                direction = Self.direction(record.eventName, description)
             }
         }
         record.classify(key, with: Self.administratorRules)
+        if let (behavior, rule) = direction { record.setBehavior(behavior, rule: rule) }
+    }
+
+    /// The administrator log records some changes as `{"old": …, "new": …}` pairs in `description`;
+    /// where the pair says which way access moved, that decides the behavior (the action name only
+    /// says "update"): an administrator's role raised or lowered, a user put into or taken out of
+    /// bypass (no second factor asked), a user's groups, phones or tokens added or removed.
+    static func direction(_ action: String, _ description: JSONValue) -> (Behavior, String)? {
+        guard description.kind == .object else { return nil }
+        func pair(_ key: String) -> (old: JSONValue?, new: JSONValue?)? {
+            guard let value = description[key], value.kind == .object, value["old"] != nil || value["new"] != nil else { return nil }
+            return (value["old"], value["new"])
+        }
+        func count(_ value: JSONValue?) -> Int {
+            guard let value, value.kind == .array else { return 0 }
+            return value.elements.filter { $0.kind != .null }.count
+        }
+        if let role = pair("role"), let old = adminRoleRank(role.old?.string), let new = adminRoleRank(role.new?.string), old != new {
+            return new > old ? (.permissionAdd, "duo.description.role raised") : (.permissionRemove, "duo.description.role lowered")
+        }
+        // `status` is also given as the new value alone ("Bypass").
+        let oldStatus = pair("status")?.old?.string?.lowercased()
+        let newStatus = (pair("status")?.new ?? (description["status"]?.kind == .string ? description["status"] : nil))?.string?.lowercased()
+        if action == "user_update" || action == "user_bulk_update" {
+            if newStatus == "bypass", oldStatus != "bypass" { return (.mfaUnenroll, "duo.description.status bypass") }
+            if oldStatus == "bypass", let newStatus, newStatus != "bypass" { return (.mfaEnroll, "duo.description.status out of bypass") }
+        }
+        if let groups = pair("groups"), count(groups.new) != count(groups.old) {
+            return count(groups.new) > count(groups.old) ? (.groupMemberAdd, "duo.description.groups added") : (.groupMemberRemove, "duo.description.groups removed")
+        }
+        for key in ["phones", "tokens", "webauthncredentials", "u2ftokens"] {
+            if let devices = pair(key), count(devices.new) != count(devices.old) {
+                return count(devices.new) > count(devices.old) ? (.mfaEnroll, "duo.description.\(key) added") : (.mfaUnenroll, "duo.description.\(key) removed")
+            }
+        }
+        return nil
+    }
+
+    /// Duo administrator roles from most to least access (https://duo.com/docs/administration-admins).
+    static func adminRoleRank(_ role: String?) -> Int? {
+        guard let role = role?.lowercased() else { return nil }
+        let ranks = ["owner": 8, "administrator": 7, "application manager": 6, "user manager": 5, "security analyst": 4,
+                     "help desk": 3, "phishing manager": 2, "billing": 2, "read-only": 1]
+        return ranks[role]
     }
 
     /// Reads what the administrator log keeps in `description`, and returns the classification
@@ -114,7 +161,7 @@ public struct DuoNormalizer: Normalizer {
     static let authenticationRules = BehaviorRules([
         "authentication": .authenticationMFA,
         "enrollment": .mfaEnroll,
-    ])
+    ], catalogue: .duoAuthentication)
 
     static let administratorRules = BehaviorRules([
         "admin_login": .authenticationLogin,
@@ -165,5 +212,5 @@ public struct DuoNormalizer: Normalizer {
         "*_create": .resourceCreate,
         "*_update": .resourceUpdate,
         "*_delete": .resourceDelete,
-    ])
+    ], catalogue: .duoAdministrator)
 }

@@ -71,5 +71,5 @@ public struct EndorLabsNormalizer: Normalizer {
         "OPERATION_DELETE*": .resourceDelete,
         "OPERATION_GET*": .resourceRead,
         "OPERATION_LIST*": .resourceRead,
-    ])
+    ], catalogue: .endorLabs)
 }

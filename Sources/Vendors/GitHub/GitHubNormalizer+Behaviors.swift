@@ -2,9 +2,13 @@ import Normalizers
 import RelayCore
 
 /// GitHub audit-log actions (`team.add_member`) and webhook `<event>.<action>` names
-/// (`team.created`) share one table: the two vocabularies do not overlap.
+/// (`team.created`) share these hand rules; each stream has its own catalogue
+/// (GitHubCatalogue.swift) of exact names over them.
 enum GitHubCatalogue {
-    static let rules = BehaviorRules([
+    static let auditRules = BehaviorRules(hand, catalogue: .githubAuditLog)
+    static let webhookRules = BehaviorRules(hand, catalogue: .githubWebhooks)
+
+    static let hand: KeyValuePairs<String, Behavior> = [
         // Authentication
         "org.sso_response": .authenticationLogin,
         "business.sso_response": .authenticationLogin,
@@ -139,5 +143,5 @@ enum GitHubCatalogue {
         "*.deleted": .resourceDelete,
         "*.update": .resourceUpdate,
         "*.edited": .resourceUpdate,
-    ])
+    ]
 }

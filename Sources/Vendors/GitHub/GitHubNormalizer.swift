@@ -20,10 +20,74 @@ public struct GitHubNormalizer: Normalizer {
         record.serviceName = "github"
         if stream == "webhook" {
             webhook(event, into: &record)
+            record.classify(record.eventName, with: GitHubCatalogue.webhookRules)
         } else {
             auditLog(event, into: &record)
+            record.classify(record.eventName, with: GitHubCatalogue.auditRules)
         }
-        record.classify(record.eventName, with: GitHubCatalogue.rules)
+        permissionDirection(event, stream: stream, into: &record)
+    }
+
+    // MARK: Direction of permission changes
+
+    /// GitHub's repository permission levels, lowest first (`pull`/`push` are the API's names for
+    /// read/write); organization roles member < owner (`admin`).
+    static func permissionLevel(_ value: JSONValue?) -> Int? {
+        guard let value else { return nil }
+        if value.kind == .object {
+            // `old_permissions: {admin: true, maintain: true, …}`: the highest level granted.
+            let levels = ["pull", "triage", "push", "maintain", "admin"].enumerated().compactMap { index, key in
+                value[key]?.bool == true ? index + 1 : nil
+            }
+            return levels.max()
+        }
+        switch value.text?.lowercased() ?? "" {
+        case "none", "no_access": return 0
+        case "read", "pull", "reader", "member", "direct_member": return 1
+        case "triage": return 2
+        case "write", "push", "writer": return 3
+        case "maintain": return 4
+        case "admin", "owner", "organization_owner", "billing_manager": return 5
+        default: return nil
+        }
+    }
+
+    /// Old/new value pairs that carry the direction of a permission change: audit log
+    /// `old_repo_permission`/`new_repo_permission`, `old_permission`/`permission`,
+    /// `old_repo_role`/`repo_role`, `old_base_role`/`base_role`; webhook `changes.permission.from/to`,
+    /// `changes.old_permission.from` with the member's current permission, `changes.permission.from`
+    /// with `member.permission`, and `changes.repository.permissions.from` against `repository.permissions`.
+    static func permissionChange(_ event: JSONValue, stream: String) -> (old: Int, new: Int)? {
+        var pairs: [(JSONValue?, JSONValue?)] = []
+        if stream == "webhook" {
+            let changes = event["changes"]
+            pairs.append((changes?["permission", "from"], changes?["permission", "to"]))
+            pairs.append((changes?["old_permission", "from"], event["member", "permission"] ?? event["membership", "role"]))
+            pairs.append((changes?["repository", "permissions", "from"], event["repository", "permissions"]))
+            pairs.append((changes?["role", "from"], event["membership", "role"]))
+        } else {
+            pairs.append((event["old_repo_permission"], event["new_repo_permission"]))
+            pairs.append((event["old_permission"], event["permission"]))
+            pairs.append((event["old_repo_role"], event["repo_role"] ?? event["new_repo_role"]))
+            pairs.append((event["old_repo_base_role"], event["new_repo_base_role"]))
+            pairs.append((event["old_base_role"], event["base_role"] ?? event["new_base_role"]))
+            pairs.append((event["old_permissions"], event["new_repo_permission"] ?? event["permissions"]))
+        }
+        for (old, new) in pairs {
+            if let old = permissionLevel(old), let new = permissionLevel(new) { return (old, new) }
+        }
+        return nil
+    }
+
+    /// A change of someone's permission (not a policy or a resource setting) whose old and new
+    /// levels differ is a grant when raised and a removal when lowered, whatever the name says.
+    private func permissionDirection(_ event: JSONValue, stream: String, into record: inout AuditRecord) {
+        switch record.behavior {
+        case .permissionAdd, .permissionRemove, .userUpdate, .groupUpdate, .roleUpdate: break
+        default: return
+        }
+        guard let change = Self.permissionChange(event, stream: stream), change.old != change.new else { return }
+        record.setBehavior(change.new > change.old ? .permissionAdd : .permissionRemove, rule: "github old/new permission level")
     }
 
     private func auditLog(_ event: JSONValue, into record: inout AuditRecord) {

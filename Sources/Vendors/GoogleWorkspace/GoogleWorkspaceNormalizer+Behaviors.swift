@@ -100,5 +100,5 @@ enum GoogleWorkspaceCatalogue {
         "CREATE_*": .resourceCreate,
         "CHANGE_*": .resourceUpdate,
         "DELETE_*": .resourceDelete,
-    ])
+    ], catalogue: .googleWorkspace)
 }

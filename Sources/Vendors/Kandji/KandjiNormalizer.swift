@@ -55,7 +55,10 @@ public struct KandjiNormalizer: Normalizer {
         "integration:create": .integrationCreate, "integration:update": .integrationUpdate, "integration:delete": .integrationDelete,
         "*:login": .authenticationLogin,
         "*:logout": .authenticationLogout,
-        // Reading FileVault or recovery keys, passcodes and secrets.
+        // Reading FileVault or recovery keys, passcodes and secrets: a key here is a device
+        // secret, not an API key (the grammar would read `filevault_key:view` as an integration).
+        "*_key:view": .resourceRead, "*_key:read": .resourceRead, "*_key:retrieve": .resourceRead,
+        "*_pin:view": .resourceRead, "*_code:view": .resourceRead, "*_password:view": .resourceRead,
         "*:view": .resourceRead,
         "*:read": .resourceRead,
         "*:retrieve": .resourceRead,
@@ -63,5 +66,5 @@ public struct KandjiNormalizer: Normalizer {
         "*:create": .resourceCreate,
         "*:update": .resourceUpdate,
         "*:delete": .resourceDelete,
-    ])
+    ], catalogue: .kandji)
 }

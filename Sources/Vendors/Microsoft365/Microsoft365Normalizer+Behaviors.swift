@@ -163,5 +163,5 @@ enum Microsoft365Catalogue {
         "ShiftAdded": .resourceCreate,
         "ShiftEdited": .resourceUpdate,
         "ShiftDeleted": .resourceDelete,
-    ])
+    ], catalogue: .microsoft365)
 }

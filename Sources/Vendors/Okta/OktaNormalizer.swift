@@ -118,5 +118,5 @@ public struct OktaNormalizer: Normalizer {
         "zone.*": .policyUpdate,
         "system.api_token.create": .integrationCreate,
         "system.api_token.revoke": .integrationDelete,
-    ])
+    ], catalogue: .okta)
 }

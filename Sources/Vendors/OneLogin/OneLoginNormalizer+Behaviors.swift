@@ -153,5 +153,5 @@ enum OneLoginCatalogue {
         "USER_REVEALED_PASSWORD": .resourceRead,
         "REPORT_CREATED_BY_USER": .resourceCreate,
         "REPORT_DESTROYED_BY_USER": .resourceDelete,
-    ])
+    ], catalogue: .onelogin)
 }

@@ -112,5 +112,5 @@ public struct PingOneNormalizer: Normalizer {
         "*.CREATED": .resourceCreate,
         "*.UPDATED": .resourceUpdate,
         "*.DELETED": .resourceDelete,
-    ])
+    ], catalogue: .pingone)
 }

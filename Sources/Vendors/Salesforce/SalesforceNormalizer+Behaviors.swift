@@ -17,7 +17,7 @@ enum SalesforceCatalogue {
         "LightningPageView": .resourceRead,
         "ListViewEvent": .resourceRead,
         "PermissionSetAssignment": .permissionAdd,
-    ])
+    ], catalogue: .salesforceEventLogFile)
 
     /// EventLogFile types that log one API call per row: the call's method decides.
     static let apiEventTypes: Set<String> = [
@@ -36,7 +36,7 @@ enum SalesforceCatalogue {
         "BulkApiResultEvent": .resourceDownload,
         "FileEvent": .resourceDownload,
         "PermissionSetEvent": .permissionAdd,
-    ])
+    ], catalogue: .salesforceRealTime)
 
     /// Real-time objects whose `Operation` says what happened (Create, Read, QueryMore, ReportExported…).
     static let operationEventObjects: Set<String> = ["ApiEvent", "UriEvent", "LightningUriEvent", "ReportEvent"]
@@ -50,6 +50,32 @@ enum SalesforceCatalogue {
         let behavior = OperationVerb.classify(name)
         if behavior == .resourceRead, let rows, rows > OperationVerb.bulkRowThreshold { return .resourceDownload }
         return behavior
+    }
+
+    /// `behavior` turned round when a setup trail `Display` says the change took something away:
+    /// a permission switched off, an access level lowered, a role or profile taken away.
+    static func direction(_ behavior: Behavior, display: String) -> Behavior {
+        guard behavior == .permissionAdd || behavior == .mfaEnroll, !display.isEmpty else { return behavior }
+        let text = display.lowercased()
+        let removed = ["from enabled to disabled", "from on to off", "to no access", "to <none specified>", "was disabled",
+                       "is disabled", " removed ", "unassigned", "revoked", "was removed"]
+        var lowered = removed.contains(where: text.contains)
+        // "… changed from Read, Create, Edit to Read": fewer rights than before.
+        if !lowered, let from = text.range(of: " from ", options: .backwards) {
+            let change = text[from.upperBound...]
+            if let to = change.range(of: " to ") {
+                let before = change[..<to.lowerBound], after = change[to.upperBound...]
+                let rank: (Substring) -> Int = { side in
+                    if side.hasPrefix("no access") || side.hasPrefix("none") { return 0 }
+                    if side.hasPrefix("read only") { return 1 }
+                    if side.hasPrefix("edit") || side.hasPrefix("read/write") { return 2 }
+                    return side.split(separator: ",").count + 2
+                }
+                lowered = rank(after) < rank(before)
+            }
+        }
+        guard lowered else { return behavior }
+        return behavior == .permissionAdd ? .permissionRemove : .mfaUnenroll
     }
 
     static let setupActions = BehaviorRules([
@@ -115,5 +141,9 @@ enum SalesforceCatalogue {
         "createdSamlConfig": .policyCreate,
         "changedSamlConfig": .policyUpdate,
         "deletedSamlConfig": .policyDelete,
-    ])
+        // Names the reference does not list; the grammar reads "credential" as a user's.
+        "namedCredentialDelete": .integrationDelete,
+        "externalCredentialDelete": .integrationDelete,
+        "externalCredentialFieldChange": .integrationUpdate,
+    ], catalogue: .salesforceSetupAuditTrail)
 }

@@ -42,14 +42,18 @@ public struct SalesforceNormalizer: Normalizer {
         record.setTag("requestID", event["REQUEST_ID"])
         record.setTag("loginStatus", event["LOGIN_STATUS"])
         record.setTag("userAgent", event["USER_AGENT"] ?? event["BROWSER_TYPE"])
-        record.classify(record.eventName, with: SalesforceCatalogue.eventTypes)
-        if record.behavior == .none, SalesforceCatalogue.apiEventTypes.contains(record.eventName) {
+        if SalesforceCatalogue.apiEventTypes.contains(record.eventName) {
             // API-style files log one row per call; what the call did is in its method name,
             // the Aura action (`…ACTION$updateRecord=574`) or the HTTP method of a callout.
             let operation = event["METHOD_NAME"]?.nonEmptyText ?? auraAction(event["ACTION_MESSAGE"]?.string)
                 ?? event["METHOD"]?.nonEmptyText ?? ""
-            record.setBehavior(SalesforceCatalogue.operation(operation, rows: event["ROWS_PROCESSED"]?.double), rule: "operation \(operation)")
+            let behavior = SalesforceCatalogue.operation(operation, rows: event["ROWS_PROCESSED"]?.double)
+            if behavior != .none {
+                record.setBehavior(behavior, rule: "operation \(operation)")
+                return
+            }
         }
+        record.classify(record.eventName, with: SalesforceCatalogue.eventTypes)
     }
 
     /// The action name in an Aura `ACTION_MESSAGE` such as `1$aura://RecordUiController/ACTION$getObjectInfo=4`.
@@ -82,10 +86,22 @@ public struct SalesforceNormalizer: Normalizer {
                 ("latitude", payload["Latitude"]), ("longitude", payload["Longitude"]),
             ])
         }
-        record.classify(record.eventName, with: SalesforceCatalogue.eventObjects)
-        if record.behavior == .none, SalesforceCatalogue.operationEventObjects.contains(record.eventName) {
+        if SalesforceCatalogue.operationEventObjects.contains(record.eventName) {
             let operation = payload["Operation"]?.string ?? ""
-            record.setBehavior(SalesforceCatalogue.operation(operation, rows: payload["RowsProcessed"]?.double), rule: "operation \(operation)")
+            let behavior = SalesforceCatalogue.operation(operation, rows: payload["RowsProcessed"]?.double)
+            if behavior != .none {
+                record.setBehavior(behavior, rule: "operation \(operation)")
+                return
+            }
+        }
+        record.classify(record.eventName, with: SalesforceCatalogue.eventObjects)
+        // FileEvent says whether the file was downloaded, previewed or uploaded.
+        if record.eventName.hasPrefix("FileEvent"), let action = payload["FileAction"]?.nonEmptyText {
+            switch action.uppercased() {
+            case "PREVIEW": record.setBehavior(.resourceRead, rule: "FileAction \(action)")
+            case "UPLOAD": record.setBehavior(.resourceCreate, rule: "FileAction \(action)")
+            default: break
+            }
         }
     }
 
@@ -108,5 +124,18 @@ public struct SalesforceNormalizer: Normalizer {
         record.setTag("section", event["section"] ?? event["Section"])
         record.setTag("display", event["display"] ?? event["Display"])
         record.classify(record.eventName, with: SalesforceCatalogue.setupActions)
+        let display = (event["display"] ?? event["Display"])?.string ?? ""
+        if record.behavior == .none, record.behaviorBasis == .none, !display.isEmpty {
+            // An action nobody has catalogued: its Display sentence ("Deleted Public Group X",
+            // "Changed permission set P: … from enabled to disabled") still names object and verb.
+            let sentence = display.prefix { $0 != ":" && $0 != "(" }
+            let behavior = SalesforceCatalogue.direction(BehaviorGrammar.classify(String(sentence)), display: display)
+            if behavior != .none { record.setBehavior(behavior, rule: "display \(sentence)") }
+        } else if record.behavior == .permissionAdd || record.behavior == .mfaEnroll {
+            // A permission change whose direction is only in Display ("… from enabled to disabled",
+            // "… to No Access", "role … to <None Specified>").
+            let behavior = SalesforceCatalogue.direction(record.behavior, display: display)
+            if behavior != record.behavior { record.setBehavior(behavior, rule: "display direction") }
+        }
     }
 }

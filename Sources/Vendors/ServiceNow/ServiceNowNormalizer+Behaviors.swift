@@ -30,7 +30,7 @@ enum ServiceNowCatalogue {
         "*:create": .resourceCreate,
         "*:update": .resourceUpdate,
         "*:delete": .resourceDelete,
-    ])
+    ], catalogue: .serviceNowTables)
 
     /// `sys_user_has_role` audit rows (`operation` Added/Removed).
     static let roleGrants = BehaviorRules([
@@ -69,5 +69,31 @@ enum ServiceNowCatalogue {
         "*.updated": .resourceUpdate,
         "*.modified": .resourceUpdate,
         "*.deleted": .resourceDelete,
-    ])
+    ], catalogue: .serviceNowEvents)
+
+    /// `create`, `update` or `delete` for the verb of a `<table>.<verb>` event name, or nil.
+    static func tableOperation(_ verb: Substring) -> String? {
+        switch verb {
+        case "insert", "inserted", "create", "created": return "create"
+        case "update", "updated", "modified": return "update"
+        case "delete", "deleted": return "delete"
+        default: return nil
+        }
+    }
+
+    /// A `sys_audit` change of one field whose old and new values say more than "updated": roles
+    /// added to or taken from a user or group. (A user set inactive stays user.update, as the
+    /// catalogue tests decide.)
+    static func auditedChange(table: String, field: String, old: String, new: String) -> Behavior? {
+        switch (table, field) {
+        case ("sys_user", "roles"), ("sys_user_group", "roles"):
+            let before = Set(old.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            let after = Set(new.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            if after.isSuperset(of: before), after != before { return .permissionAdd }
+            if before.isSuperset(of: after), after != before { return .permissionRemove }
+            return .permissionAdd
+        default:
+            return nil
+        }
+    }
 }

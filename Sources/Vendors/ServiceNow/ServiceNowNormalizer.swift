@@ -31,6 +31,10 @@ public struct ServiceNowNormalizer: Normalizer {
             // sys_audit marks a deleted record with fieldname DELETED; a first value is an insert.
             let operation = field == "DELETED" ? "delete" : (event["oldvalue"]?.nonEmptyText == nil && field != "" ? "create" : "update")
             record.classify(table + ":" + operation, with: ServiceNowCatalogue.auditedTables)
+            if operation == "update", let behavior = ServiceNowCatalogue.auditedChange(
+                table: table, field: field, old: event["oldvalue"]?.text ?? "", new: event["newvalue"]?.text ?? "") {
+                record.setBehavior(behavior, rule: "sys_audit \(table).\(field) old/new")
+            }
         case "isc_export_event":
             record.eventName = Self.dotted("export", event["table"]?.text ?? "")
             record.setActor("username", event["user_name"])
@@ -58,6 +62,16 @@ public struct ServiceNowNormalizer: Normalizer {
             record.setTag("parm1", event["parm1"])
             record.setTag("parm2", event["parm2"])
             record.classify(record.eventName, with: ServiceNowCatalogue.events)
+            // `<table>.insert`/`.deleted`… on a catalogued table means what a change of that table means.
+            if let dot = record.eventName.lastIndex(of: "."),
+               let operation = ServiceNowCatalogue.tableOperation(record.eventName[record.eventName.index(after: dot)...]) {
+                let key = record.eventName[..<dot] + ":" + operation
+                // Only where the event's own name matched no exact entry (a `*.deleted` pattern or nothing).
+                if VendorCatalogue.serviceNowTables.decisions[key.lowercased()] != nil,
+                   record.behaviorBasis != .table(record.eventName.lowercased()) {
+                    record.classify(String(key), with: ServiceNowCatalogue.auditedTables)
+                }
+            }
         }
     }
 

@@ -77,5 +77,5 @@ enum SlackCatalogue {
         "channels_export_started": .resourceDownload,
         "channels_export_completed": .resourceDownload,
         "corporate_exports_approved": .resourceDownload,
-    ])
+    ], catalogue: .slack)
 }

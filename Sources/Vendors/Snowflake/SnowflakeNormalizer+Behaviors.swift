@@ -6,7 +6,7 @@ enum SnowflakeCatalogue {
         "LOGIN": .authenticationLogin,
         "LOGIN:mfa": .authenticationMFA,
         "LOGOUT": .authenticationLogout,
-    ])
+    ], catalogue: .snowflakeLogins)
 
     /// Statements by their leading keywords (see `SnowflakeNormalizer.statementKey`).
     static let statements = BehaviorRules([
@@ -69,7 +69,7 @@ enum SnowflakeCatalogue {
         "SHOW*": .resourceRead,
         "DESCRIBE*": .resourceRead,
         "DESC*": .resourceRead,
-    ])
+    ], catalogue: .snowflakeStatements)
 
     /// QUERY_TYPE values, for rows whose QUERY_TEXT is missing or redacted.
     static let queryTypes = BehaviorRules([
@@ -82,5 +82,5 @@ enum SnowflakeCatalogue {
         "GET_FILES": .resourceDownload, "UNLOAD": .resourceDownload, "PUT_FILES": .resourceCreate,
         "SHOW": .resourceRead, "DESCRIBE": .resourceRead,
         "CREATE*": .resourceCreate, "ALTER*": .resourceUpdate, "DROP*": .resourceDelete,
-    ])
+    ], catalogue: .snowflakeQueryTypes)
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Normalizers
 import RelayCore
 
@@ -27,10 +28,19 @@ public struct SnowflakeNormalizer: Normalizer {
             record.setTag("status", event["EXECUTION_STATUS"])
             record.setTag("warehouse", event["WAREHOUSE_NAME"])
             record.addResource(event["DATABASE_NAME"])
-            let statement = Self.statementKey(event["QUERY_TEXT"]?.string ?? "")
+            let text = event["QUERY_TEXT"]?.string ?? ""
+            let statement = Self.statementKey(text)
             // The statement's own words first (`ALTER USER … UNSET …`), then the query type.
-            record.classify(statement, with: SnowflakeCatalogue.statements)
-            if record.behavior == .none { record.classify(record.eventName, with: SnowflakeCatalogue.queryTypes) }
+            record.classify(Self.catalogued(statement), with: SnowflakeCatalogue.statements)
+            if let (key, value) = Self.alterUser(text) {
+                // What an ALTER USER changes is in its property: MFA bypass, Duo, keys, policies.
+                record.classify(key, with: SnowflakeCatalogue.statements)
+                if key == "ALTER USER SET EXT_AUTHN_DUO", value == "FALSE" { record.setBehavior(.mfaUnenroll, rule: "ALTER USER SET EXT_AUTHN_DUO = FALSE") }
+                if key == "ALTER USER SET MINS_TO_BYPASS_MFA", value == "0" { record.setBehavior(.mfaEnroll, rule: "ALTER USER SET MINS_TO_BYPASS_MFA = 0") }
+            }
+            if record.behavior == .none, record.behaviorBasis == .none || statement.isEmpty {
+                record.classify(record.eventName, with: SnowflakeCatalogue.queryTypes)
+            }
         } else {
             record.setEventID(event["EVENT_ID"])
             record.setEventTime(event["EVENT_TIMESTAMP"])
@@ -44,6 +54,52 @@ public struct SnowflakeNormalizer: Normalizer {
             let key = record.eventName == "LOGIN" && event["SECOND_AUTHENTICATION_FACTOR"]?.nonEmptyText != nil
                 ? "LOGIN:mfa" : record.eventName
             record.classify(key, with: SnowflakeCatalogue.logins)
+        }
+    }
+
+    /// The longest leading run of `statement`'s words that the statement catalogue lists
+    /// (`CREATE NETWORK POLICY X` -> `CREATE NETWORK POLICY`), else `statement` itself for the
+    /// prefix rules.
+    static func catalogued(_ statement: String) -> String {
+        let words = statement.split(separator: " ")
+        for count in stride(from: words.count, to: 0, by: -1) {
+            let key = words.prefix(count).joined(separator: " ")
+            if VendorCatalogue.snowflakeStatements.decisions[key.lowercased()] != nil { return key }
+        }
+        return statement
+    }
+
+    /// The name-free key of an `ALTER USER` statement and the value it sets:
+    /// `alter user if exists "bob" set mins_to_bypass_mfa = 10` -> (`ALTER USER SET MINS_TO_BYPASS_MFA`, `10`);
+    /// `ALTER USER bob REMOVE MFA METHOD otp` -> (`ALTER USER REMOVE MFA METHOD`, ``).
+    static func alterUser(_ text: String) -> (key: String, value: String)? {
+        let words = text.prefix(400).uppercased().split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == ";" })
+        guard words.count >= 4, words[0] == "ALTER", words[1] == "USER" else { return nil }
+        var index = 2
+        if words[index] == "IF", index + 1 < words.count, words[index + 1] == "EXISTS" { index += 2 }
+        index += 1 // the user's name
+        guard index < words.count else { return nil }
+        let verb = String(words[index])
+        let rest = words[(index + 1)...].map(String.init)
+        switch verb {
+        case "SET", "UNSET":
+            guard var property = rest.first else { return nil }
+            var value = ""
+            if let equals = property.firstIndex(of: "=") {
+                value = String(property[property.index(after: equals)...])
+                property = String(property[..<equals])
+            } else if rest.count > 1, rest[1] == "POLICY" {
+                property += " POLICY"
+            } else if rest.count > 1 {
+                value = rest[1] == "=" ? (rest.count > 2 ? rest[2] : "") : (rest[1].hasPrefix("=") ? String(rest[1].dropFirst()) : "")
+            }
+            return ("ALTER USER \(verb) \(property)", value.trimmingCharacters(in: CharacterSet(charactersIn: "'\"")))
+        default:
+            // ADD/REMOVE/MODIFY/ROTATE MFA METHOD, PROGRAMMATIC ACCESS TOKEN, PAT, DELEGATED AUTHORIZATION(S); RESET PASSWORD…
+            let known: Set<String> = ["MFA", "METHOD", "PROGRAMMATIC", "ACCESS", "TOKEN", "PAT", "DELEGATED", "AUTHORIZATION",
+                                      "AUTHORIZATIONS", "PASSWORD", "ALL", "QUERIES", "TO"]
+            let what = rest.prefix { known.contains($0) }
+            return ((["ALTER USER", verb] + what).joined(separator: " "), "")
         }
     }
 
