@@ -22,6 +22,9 @@ public enum BehaviorGrammar {
         case login, logout, verify, create, delete, update, read, download, grant, revoke, enable, disable
     }
 
+    /// Verbs that say more than "changed": a name with one of them overrides an update catch-all.
+    public static let decisiveVerbs: Set<Verb> = [.create, .delete, .grant, .revoke, .login, .logout, .verify]
+
     /// The behavior `name` describes, or `.none` when it names no verb the grammar knows.
     public static func classify(_ name: String) -> Behavior { read(words(name)).behavior }
 

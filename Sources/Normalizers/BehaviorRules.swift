@@ -59,10 +59,13 @@ public struct BehaviorRules: Sendable {
     /// the vendor's published catalogue lists them (then the decision is the catalogue's, not
     /// learnt from the sample). Empty outside that measurement.
     @TaskLocal public static var heldOut: Set<String> = []
+    /// The strict measurement: held-out names are ignored even where a catalogue lists them (the
+    /// catalogues' decisions were made by people who had seen the samples).
+    @TaskLocal public static var heldOutFromCatalogues = false
 
     private static func isHeldOut(_ name: String, catalogued: Set<String>) -> Bool {
         let heldOut = Self.heldOut
-        return !heldOut.isEmpty && heldOut.contains(name) && !catalogued.contains(name)
+        return !heldOut.isEmpty && heldOut.contains(name) && (heldOutFromCatalogues || !catalogued.contains(name))
     }
 
     /// The behavior for `name` and what decided it.
@@ -74,18 +77,30 @@ public struct BehaviorRules: Sendable {
         let suffix = prefix == nil ? suffixes.first { lowered.hasSuffix($0.0) } : nil
         let pattern = prefix.map { ($0.1, BehaviorBasis.table($0.0 + "*")) } ?? suffix.map { ($0.1, BehaviorBasis.table("*" + $0.0)) }
         let catchAll = (prefix ?? suffix).map { verbAffixes.contains($0.0) } ?? false
-        if let pattern, !catchAll || !useGrammar { return pattern }
-        guard useGrammar else { return (.none, .none) }
-        // A catch-all (`*_create` -> resource.create) yields to the grammar where the grammar names
-        // the object (`group_create` -> group.create).
+        guard useGrammar else { return pattern ?? (.none, .none) }
         let (reading, words) = readings.reading(lowered) {
             let words = BehaviorGrammar.words(name)
             return (BehaviorGrammar.read(words), words.joined(separator: " "))
         }
-        if reading.behavior != .none && (reading.object != .resource || pattern == nil) {
-            return (reading.behavior, .grammar(words))
+        let grammar = (reading.behavior, BehaviorBasis.grammar(words))
+        guard let pattern else { return reading.behavior == .none ? (.none, .none) : grammar }
+        // A verb catch-all (`*_create` -> resource.create) yields to the grammar where the grammar
+        // names the object (`group_create` -> group.create); an object catch-all that can only say
+        // "changed" (`user.*` -> user.update) yields where the name says more (`USER.CREATED`,
+        // `USER.ACCESS_ALLOWED`).
+        if catchAll && reading.behavior != .none && reading.object != .resource { return grammar }
+        if pattern.0.isUpdate, reading.behavior != .none, let verb = reading.verb, BehaviorGrammar.decisiveVerbs.contains(verb) { return grammar }
+        return pattern
+    }
+}
+
+extension Behavior {
+    /// The "something about it changed" behaviors an object catch-all gives.
+    var isUpdate: Bool {
+        switch self {
+        case .userUpdate, .groupUpdate, .roleUpdate, .policyUpdate, .integrationUpdate, .resourceUpdate: return true
+        default: return false
         }
-        return pattern ?? (.none, .none)
     }
 }
 

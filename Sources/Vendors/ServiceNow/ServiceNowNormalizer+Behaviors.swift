@@ -33,9 +33,11 @@ enum ServiceNowCatalogue {
     ], catalogue: .serviceNowTables)
 
     /// `sys_user_has_role` audit rows (`operation` Added/Removed).
+    /// Keyed `sys_user_has_role <operation>`, so an operation not listed is read by the grammar as
+    /// a role given to or taken from a user.
     static let roleGrants = BehaviorRules([
-        "Added": .permissionAdd,
-        "Removed": .permissionRemove,
+        "sys_user_has_role Added": .permissionAdd,
+        "sys_user_has_role Removed": .permissionRemove,
     ])
 
     /// `sysevent` names from the event registry.

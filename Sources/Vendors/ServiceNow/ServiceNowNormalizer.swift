@@ -50,7 +50,7 @@ public struct ServiceNowNormalizer: Normalizer {
             record.addResource(event["role.name"] ?? event["role"])
             record.addResource(event["user.name"] ?? event["user"])
             record.setTag("grantedByGroup", event["granted_by_group.name"] ?? event["granted_by_group"])
-            record.classify(operation, with: ServiceNowCatalogue.roleGrants)
+            record.classify("sys_user_has_role " + operation, with: ServiceNowCatalogue.roleGrants)
         default:
             record.setEventName(event["name"])
             record.setActor("username", event["user_name"], event["sys_created_by"])
