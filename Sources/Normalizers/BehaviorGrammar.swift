@@ -127,7 +127,8 @@ public enum BehaviorGrammar {
         var best: Verb?
         for word in words {
             guard let verb = Lexicon.verbs[word] else { continue }
-            if best.map({ Lexicon.strength(verb) > Lexicon.strength($0) }) ?? true { best = verb }
+            // On a tie the later word wins: vendors append the outcome (`…_set:cleared`).
+            if best.map({ Lexicon.strength(verb) >= Lexicon.strength($0) }) ?? true { best = verb }
         }
         if let best { return best }
         if object == .session, !Set(words).isDisjoint(with: ["start", "started", "begin", "open", "opened", "success", "succeeded", "failed", "failure", "attempt"]) {
@@ -154,7 +155,8 @@ public enum BehaviorGrammar {
         }
         let set = Set(words)
         switch verb {
-        case .login: return object == .mfa ? .authenticationMFA : .authenticationLogin
+        // A sign-in that names its second factor is the MFA step of that sign-in ("UserLoggedIn:mfa").
+        case .login: return object == .mfa || !set.isDisjoint(with: Lexicon.mfa) ? .authenticationMFA : .authenticationLogin
         case .logout: return .authenticationLogout
         case .download: return .resourceDownload
         case .verify: return .authenticationMFA
@@ -198,8 +200,9 @@ public enum BehaviorGrammar {
             // A role given to or taken from someone is access; the role itself, a role change.
             let assignment = !set.isDisjoint(with: Lexicon.user) || !set.isDisjoint(with: Lexicon.membership)
                 || !set.isDisjoint(with: ["assignment", "assignments", "assigned", "assign", "unassign", "unassigned"])
-            // An app added to or removed from a role changes the role ("APP_ADDED_TO_ROLE").
-            if !assignment && !set.isDisjoint(with: Lexicon.integration) && verb != .read { return .roleUpdate }
+            // An app added to or removed from a role changes the role ("APP_ADDED_TO_ROLE"); an
+            // "application role" itself is a role.
+            if !assignment && !set.isDisjoint(with: Lexicon.integration) && !set.isDisjoint(with: ["to", "from"]) && verb != .read { return .roleUpdate }
             // A role's own permissions changing is the role changing.
             if !assignment && !set.isDisjoint(with: Lexicon.permission) && verb != .read { return .roleUpdate }
             switch verb {
@@ -287,7 +290,7 @@ enum Lexicon {
                                           "access", "scope", "scopes", "entitlement", "entitlements", "rights", "permset", "permissionset",
                                           "sharing", "share", "shared", "collaboration", "delegation", "delegate", "ownership"]
     static let policy: Set<String> = ["policy", "policies", "setting", "settings", "rule", "rules", "config", "configuration",
-                                      "restriction", "restrictions", "zone", "zones", "idp", "authsource", "ip",
+                                      "restriction", "restrictions", "setup", "zone", "zones", "idp", "authsource", "ip",
                                       "allowlist", "whitelist", "blocklist", "conditional", "compliance", "retention", "pref", "preference",
                                       "preferences", "federation", "provider", "mode", "enforcement", "protection", "dlp", "filter"]
     static let policyPhrases = [" identity provider", " ip range", " network zone", " sso setting", " trusted ip"]
@@ -309,13 +312,13 @@ enum Lexicon {
         add(["create", "created", "creation", "add", "added", "adds", "insert", "inserted", "new", "register", "registered", "registration",
              "provision", "provisioned", "invite", "invited", "import", "imported", "upload", "uploaded", "clone", "cloned", "install",
              "installed", "join", "joined", "enroll", "enrolled", "enrollment", "post", "posted", "send", "sent", "copy", "copied",
-             "setup", "generate", "generated", "issue", "issued", "approve", "approved", "restore", "restored", "undelete", "publish",
+             "generate", "generated", "issue", "issued", "approve", "approved", "restore", "restored", "undelete", "publish",
              "published", "submit", "submitted", "pair", "paired", "link", "linked", "connect", "connected", "authorize", "authorized",
              "associate", "associated"], .create)
         add(["delete", "deleted", "deletion", "remove", "removed", "removal", "destroy", "destroyed", "deprovision", "deprovisioned", "purge",
              "purged", "drop", "dropped", "uninstall", "uninstalled", "leave", "left", "unenroll", "unenrolled", "unregister", "unregistered",
              "trash", "trashed", "archive", "archived", "expunge", "unlink", "unlinked", "disconnect", "disconnected", "erase", "erased",
-             "wipe", "wiped", "unpair", "unpaired", "disassociate", "disassociated"], .delete)
+             "wipe", "wiped", "unpair", "unpaired", "disassociate", "disassociated", "clear", "cleared"], .delete)
         add(["update", "updated", "updates", "edit", "edited", "change", "changed", "changes", "set", "modify", "modified", "rename",
              "renamed", "patch", "patched", "move", "moved", "reset", "resets", "unlock", "unlocked", "lock", "locked", "transfer",
              "transferred", "convert", "converted", "upgrade", "upgraded", "migrate", "migrated", "replace", "replaced", "rotate",

@@ -12,6 +12,8 @@ import Vendors
 @Suite struct GeneralizationTests {
     struct Result {
         var matched = 0
+        /// Matched against the analyst's behavior: the label, or our documented disagreement with it.
+        var analystMatched = 0
         var total = 0
         var misses: [String] = []
         var accuracy: Double { total == 0 ? 0 : Double(matched) / Double(total) }
@@ -40,6 +42,9 @@ import Vendors
                     for sample in test {
                         let record = try TestSupport.normalize(sample.event, sample.sourceType, sample.stream)
                         result.total += 1
+                        if record.behavior.rawValue == (FixtureTests.disagreements["\(sample.file):\(sample.line)"] ?? sample.behavior) {
+                            result.analystMatched += 1
+                        }
                         if record.behavior.rawValue == sample.behavior {
                             result.matched += 1
                         } else {
@@ -57,33 +62,38 @@ import Vendors
 
     @Test func eventsWhoseNamesWereNeverSeenMostlyGetTheirLabel() throws {
         let results = try Self.measure()
-        var matched = 0, total = 0
+        var matched = 0, analyst = 0, total = 0
         for (vendor, pair) in results.sorted(by: { $0.key < $1.key }) {
             matched += pair.first.matched + pair.second.matched
+            analyst += pair.first.analystMatched + pair.second.analystMatched
             total += pair.first.total + pair.second.total
             print("generalization \(vendor): \(pair.first.matched + pair.second.matched)/\(pair.first.total + pair.second.total)")
             for miss in pair.first.misses + pair.second.misses { print("  miss \(miss)") }
         }
         let accuracy = Double(matched) / Double(max(total, 1))
-        print("generalization all vendors: \(matched)/\(total) = \(String(format: "%.1f", accuracy * 100)) %")
-        // The floor below is what the tables, catalogues and grammar reached when last measured
+        print("generalization all vendors: \(matched)/\(total) = \(String(format: "%.1f", accuracy * 100)) % of labels, "
+            + "\(analyst)/\(total) = \(String(format: "%.1f", Double(analyst) / Double(max(total, 1)) * 100)) % with the documented disagreements")
+        // The floors below are what the tables, catalogues and grammar reached when last measured
         // (README); a change that loses ground on unseen names fails here.
-        #expect(accuracy >= 0.90, "\(matched)/\(total)")
+        #expect(accuracy >= 0.94, "\(matched)/\(total)")
+        #expect(Double(analyst) / Double(max(total, 1)) >= 0.95, "\(analyst)/\(total)")
     }
 
     /// The same with the catalogues' rows for the held-out names ignored too: only the other
     /// half's names, the patterns and the grammar decide (the catalogues were written by people
     /// who had seen the samples, so this is the figure that cannot have learnt them).
     @Test func evenWithoutTheCataloguesTheGrammarCarriesMostUnseenNames() throws {
-        var matched = 0, total = 0
+        var matched = 0, analyst = 0, total = 0
         for (vendor, pair) in try Self.measure(strict: true).sorted(by: { $0.key < $1.key }) {
             matched += pair.first.matched + pair.second.matched
+            analyst += pair.first.analystMatched + pair.second.analystMatched
             total += pair.first.total + pair.second.total
             print("generalization-strict \(vendor): \(pair.first.matched + pair.second.matched)/\(pair.first.total + pair.second.total)")
             for miss in pair.first.misses + pair.second.misses { print("  strict miss \(miss)") }
         }
         let accuracy = Double(matched) / Double(max(total, 1))
-        print("generalization-strict all vendors: \(matched)/\(total) = \(String(format: "%.1f", accuracy * 100)) %")
-        #expect(accuracy >= 0.85, "\(matched)/\(total)")
+        print("generalization-strict all vendors: \(matched)/\(total) = \(String(format: "%.1f", accuracy * 100)) % of labels, "
+            + "\(analyst)/\(total) = \(String(format: "%.1f", Double(analyst) / Double(max(total, 1)) * 100)) % with the documented disagreements")
+        #expect(accuracy >= 0.89, "\(matched)/\(total)")
     }
 }

@@ -39,8 +39,10 @@ public struct VeevaVaultNormalizer: Normalizer {
     /// What kind of object an action touched: the `Kind : name` prefix of `item`, the first word of
     /// a `Group "x" deleted` description, a security-profile change, or a list-membership change.
     private func objectKind(item: String, description: String) -> String {
-        if description.includes(" was added to ") { return "added" }
-        if description.includes(" was removed from ") { return "removed" }
+        // `"a@x.com" was added to the "Inspectors" group`: the member and the group it joined.
+        let group = description.includes("\" group") ? " to group" : ""
+        if description.includes(" was added to ") { return "added" + group }
+        if description.includes(" was removed from ") { return "removed" + (group.isEmpty ? "" : " from group") }
         if description.hasPrefix("Security profile") { return "Security Profile" }
         if let separator = item.firstRange(of: " : ") { return String(item[..<separator.lowerBound]) }
         if let space = description.firstIndex(of: " "), description[space...].hasPrefix(" \"") {
@@ -65,8 +67,8 @@ enum VeevaVaultCatalogue {
         "Create:Group": .groupCreate,
         "Edit:Group": .groupUpdate,
         "Delete:Group": .groupDelete,
-        "Edit_ListProperty:added": .groupMemberAdd,
-        "Edit_ListProperty:removed": .groupMemberRemove,
+        "Edit_ListProperty:added to group": .groupMemberAdd,
+        "Edit_ListProperty:removed from group": .groupMemberRemove,
         "Create:Application Role": .roleCreate,
         "Edit:Application Role": .roleUpdate,
         "Delete:Application Role": .roleDelete,
