@@ -35,10 +35,27 @@ public final class FieldPathTracker: @unchecked Sendable {
         self.maxShapes = maxShapes
     }
 
+    /// The key of one source's stream (computed once per page, not per event).
+    public struct StreamKey: Sendable {
+        let source: String
+        let stream: String
+        let key: String
+        public init(source: String, stream: String) {
+            self.source = source
+            self.stream = stream
+            key = source + "\u{0}" + stream
+        }
+    }
+
     /// Records `event`'s fields; returns the paths this stream had never shown (after its baseline).
     public func observe(_ event: JSONValue, source: String, stream: String) -> [NewField] {
+        observe(event, in: StreamKey(source: source, stream: stream))
+    }
+
+    public func observe(_ event: JSONValue, in streamKey: StreamKey) -> [NewField] {
         let shape = event.shapeHash()
-        let key = source + "\u{0}" + stream
+        let key = streamKey.key
+        let source = streamKey.source, stream = streamKey.stream
         let known = lock.withLock { () -> Bool in
             var state = streams[key] ?? Stream()
             state.events += 1

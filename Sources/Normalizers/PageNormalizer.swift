@@ -48,14 +48,15 @@ public final class PageNormalizer {
         // A poller's gap report keeps the vendor's sourceType but is not a vendor event.
         let normalizer: (any Normalizer)? = page.stream == GapEvent.stream ? GapNormalizer() : registry.normalizer(for: page.sourceType)
         newFields.removeAll(keepingCapacity: true)
+        let streamKey = fieldTracker.map { _ in FieldPathTracker.StreamKey(source: identity.sourceID, stream: page.stream) }
         for range in page.events {
             let bytes = page.body[range]
             var record = baseRecord(bytes, sourceType: page.sourceType, identity: identity, receivedAt: page.receivedAt)
             do {
                 let root = try document.parse(bytes)
                 normalizer?.normalize(root, stream: page.stream, into: &record)
-                if let fieldTracker, page.stream != GapEvent.stream {
-                    newFields.append(contentsOf: fieldTracker.observe(root, source: identity.sourceID, stream: page.stream))
+                if let fieldTracker, let streamKey, page.stream != GapEvent.stream {
+                    newFields.append(contentsOf: fieldTracker.observe(root, in: streamKey))
                 }
             } catch {
                 record.tags[Self.errorTag] = error.description
