@@ -1,3 +1,4 @@
+import Foundation
 import RelayCore
 
 /// Where a source starts on its first run: `backfill: 24h` (relative to now), an absolute RFC 3339
@@ -74,4 +75,12 @@ extension Timestamp {
     }
 
     public func duration(since earlier: Timestamp) -> Duration { .microseconds(microseconds - earlier.microseconds) }
+
+    /// `2024-01-01T00:00:00.000Z`: exactly three fraction digits, as PingOne's filter and
+    /// Workday's `from`/`to` want them.
+    public var millisecondsDescription: String {
+        let whole = wholeSeconds.description  // 2024-01-01T00:00:00Z
+        let millis = Int((microseconds % 1_000_000 + 1_000_000) % 1_000_000 / 1000)
+        return String(whole.dropLast()) + "." + String(format: "%03d", millis) + "Z"
+    }
 }

@@ -14,7 +14,8 @@ public enum Paging: Sendable {
     /// takes back as `next_offset=a,b`). `hasMore` is a boolean that, where the vendor has one,
     /// decides whether there is a next page.
     case bodyToken([[String]], hasMore: [String]? = nil)
-    /// A full next-page URL in the body (`next`, `_links.next.href`), followed as is, same origin only.
+    /// A next-page URL in the body (`next`, `_links.next.href`), followed as is, same origin only;
+    /// a path (`/api/v24.1/audittrail/…?offset=200`, as Veeva Vault gives it) is taken on the API's origin.
     case bodyURL([String])
     /// `Link: <…>; rel="next"`, same origin only. `endsWhenRepeated`: the vendor documents a next
     /// link equal to the request as "nothing more for now" (Okta polling) rather than a loop.
@@ -86,8 +87,9 @@ public enum Paging: Sendable {
             if let value, value.kind != .null, value.kind != .string {
                 throw PollError(.malformedBody(reason: "the next-page link at \(path.joined(separator: ".")) is not a string"), endpoint: endpoint)
             }
-            if let url = value?.string, !url.isEmpty {
-                found = try Self.checkedSameOrigin(url, origin: origin)
+            // AppOmni's reference shows the string "null" for "no next page".
+            if let url = value?.string, !url.isEmpty, url != "null" {
+                found = try Self.checkedSameOrigin(url.hasPrefix("/") ? origin.prefix + url : url, origin: origin)
             } else {
                 found = nil
             }

@@ -119,7 +119,7 @@ final class PollRequester: Sendable {
     private func attempt<Result>(_ request: HTTPRequest, api: any VendorAPI, currentToken: String?, endpoint: String, mayRenew: Bool,
                                  parse: (HTTPResponse, String) throws(PollError) -> Result) async throws -> Attempt<Result> {
         var signed = request
-        let response: HTTPResponse
+        var response: HTTPResponse
         do {
             try await authenticator.authorize(&signed, context: AuthContext(http: http, clock: clock))
             metrics.update { $0.requests += 1 }
@@ -131,6 +131,11 @@ final class PollRequester: Sendable {
         let now = clock.now()
         let report = api.rateLimitReport(response, now: now)
         if let report { await limiter.observe(report, now: now) }
+        // Vendors that answer failures with 200 and a status in the body (Veeva Vault) are
+        // classified by the status that body stands for.
+        if (200..<300).contains(response.status), let status = api.failureStatus(in: response) {
+            response = HTTPResponse(status: status, headers: response.headers, body: response.body, httpVersion: response.httpVersion)
+        }
         switch response.status {
         case 200..<300:
             let page: Result

@@ -118,9 +118,13 @@ public struct Poller: AuditSource {
                     return gapPage(gap, api: api, state: &state, now: now)
                 }
                 let lag = max(settings.lag(for: api.stream), api.minimumLag)
-                let from = max(state.since.minus(settings.lookback(for: api.stream)), state.floor ?? .zero, now.minus(settings.retention)).wholeSeconds
+                // Never closer to the retention boundary than the gap check allows (Veeva refuses a start_date
+                // even a second past its 30 days).
+                let from = max(state.since.minus(settings.lookback(for: api.stream)), state.floor ?? .zero,
+                               now.minus(settings.retention).plus(Gap.safetyMargin)).wholeSeconds
                 // A resumable stream's first request only names where to start (`since`).
-                let to = (api.progress == .resumable ? now : now.minus(lag)).wholeSeconds
+                var to = (api.progress == .resumable ? now : now.minus(lag)).wholeSeconds
+                if let maximum = api.maximumWindow, api.progress != .resumable { to = min(to, from.plus(maximum).wholeSeconds) }
                 guard from < to, state.since < to else {
                     await memory.markCompleted(api.stream, now: now)
                     return nil
@@ -166,7 +170,9 @@ public struct Poller: AuditSource {
             // is asked for), does the stream move on: newest-first windows never skip.
             state.window = nil
             state.since = max(state.since, window.to)
-            await memory.markCompleted(api.stream, now: now)
+            // A window cut short by `maximumWindow` is not "caught up": the next one follows at once.
+            let end = now.minus(max(settings.lag(for: api.stream), api.minimumLag)).wholeSeconds
+            if api.maximumWindow == nil || window.to >= end { await memory.markCompleted(api.stream, now: now) }
         }
         return RawPage(sourceType: api.sourceType, stream: api.stream, body: fetched.body, events: fetched.events.map(\.range), cursor: nil, receivedAt: now)
     }

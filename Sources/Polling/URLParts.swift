@@ -44,6 +44,12 @@ public struct URLParts: Sendable, Equatable {
         if path.isEmpty { path = "/" }
     }
 
+    /// `scheme://host[:port]`, for resolving a path against this URL's origin.
+    public var prefix: String {
+        let hostPart = host.contains(":") ? "[\(host)]" : host
+        return "\(scheme)://\(hostPart)" + (port.map { ":\($0)" } ?? "")
+    }
+
     /// The port, with the scheme's default filled in.
     public var effectivePort: Int { port ?? (scheme == "https" ? 443 : 80) }
 

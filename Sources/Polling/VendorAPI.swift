@@ -52,6 +52,9 @@ public protocol VendorAPI: Sendable {
     var progress: StreamProgress { get }
     /// The vendor's own settle time: `lag` is never set below it (Duo: never ask for the last 2 minutes).
     var minimumLag: Duration { get }
+    /// The longest window one request may span, for vendors that cap the rows a window can page
+    /// through (Workday: 10,000 per `instancesReturned`); a backfill then goes window by window.
+    var maximumWindow: Duration? { get }
     /// The request for a page of `window`: the first page when `pageToken` is nil. (For URL-style
     /// paging the kit requests later pages itself.)
     func request(window: PollWindow, pageToken: String?, pageSize: Int) throws(PollError) -> HTTPRequest
@@ -66,6 +69,10 @@ public protocol VendorAPI: Sendable {
     func explainFailure(_ response: HTTPResponse, now: Timestamp) -> String?
     /// Data the stream needs besides its events (OneLogin's event-type names), if any.
     var referenceData: ReferenceData? { get }
+    /// The HTTP status a 2xx answer's body stands for when the vendor reports failures in the
+    /// body (Veeva Vault: `"responseStatus":"FAILURE"` with `INVALID_SESSION_ID` is a 401). Nil:
+    /// the answer is what its status says.
+    func failureStatus(in response: HTTPResponse) -> Int?
 }
 
 /// Reference data a stream needs besides its events: fetched with the source's credentials and
@@ -89,6 +96,7 @@ public struct ReferenceData: Sendable {
 extension VendorAPI {
     public var progress: StreamProgress { .windows }
     public var minimumLag: Duration { .zero }
+    public var maximumWindow: Duration? { nil }
 
     public func rejectsCursor(_ response: HTTPResponse) -> Bool {
         [400, 404, 410].contains(response.status)
@@ -100,4 +108,5 @@ extension VendorAPI {
 
     public func explainFailure(_ response: HTTPResponse, now: Timestamp) -> String? { nil }
     public var referenceData: ReferenceData? { nil }
+    public func failureStatus(in response: HTTPResponse) -> Int? { nil }
 }

@@ -28,7 +28,7 @@ public enum VendorCatalog {
     }
 
     public static let vendors: [Vendor] = [
-        Vendor(AppOmniNormalizer()),
+        Vendor(AppOmniNormalizer(), polled: AppOmniSource.self),
         Vendor(BoxNormalizer()),
         Vendor(ConductorOneNormalizer(), polled: ConductorOneSource.self),
         Vendor(DuoNormalizer(), polled: DuoSource.self),
@@ -44,8 +44,8 @@ public enum VendorCatalog {
         Vendor(ServiceNowNormalizer()),
         Vendor(SlackNormalizer()),
         Vendor(SnowflakeNormalizer()),
-        Vendor(VeevaVaultNormalizer()),
-        Vendor(WorkdayNormalizer()),
+        Vendor(VeevaVaultNormalizer(), polled: VeevaVaultSource.self),
+        Vendor(WorkdayNormalizer(), polled: WorkdaySource.self),
     ]
 
     /// Every vendor's published event-name catalogues with the rules that classify their names.

@@ -123,7 +123,7 @@ struct FakeAPI: VendorAPI {
         clock.advance(.seconds(1))  // time moves on: the boundary must not produce another gap
         let page = try #require(try await poller.nextPage(after: gap.cursor))
         #expect(page.stream == "events")
-        #expect(Self.query(http.requests[0])["from"] == "2026-02-22T12:00:01Z")  // since − lookback, clamped to the retention floor
+        #expect(Self.query(http.requests[0])["from"] == "2026-02-22T12:05:01Z")  // since − lookback, clamped to the retention floor plus the gap margin
         #expect(poller.metrics.snapshot().gaps == 1)
     }
 

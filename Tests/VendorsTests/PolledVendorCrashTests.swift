@@ -89,8 +89,8 @@ import TestHelpers
         var environment: [String: String] = [:]
         var keys: [String] = []
         for (key, value) in vendorCase.keys {
-            if value == "baseURL" {
-                keys.append("\(key): \"\(baseURL)\"")
+            if value.hasPrefix("baseURL") {
+                keys.append("\(key): \"\(VendorCase.resolve(value, baseURL: baseURL))\"")
             } else if value.hasPrefix("[") {
                 keys.append("\(key): \(value)")
             } else {
@@ -103,7 +103,7 @@ import TestHelpers
         try """
             workspaceID: crash
             sources:
-              - {id: crash-\(vendorCase.name), type: \(vendorCase.name), baseURL: "\(baseURL)", \(keys.joined(separator: ", ")), backfill: 3h, lag: 5s, pageSize: \(pageSize), interval: 2s, requestsPerSecond: 100}
+              - {id: crash-\(vendorCase.name), type: \(vendorCase.name), baseURL: "\(baseURL + vendorCase.baseURLPath)", \(keys.joined(separator: ", ")), backfill: 3h, lag: 5s, pageSize: \(pageSize), interval: 2s, requestsPerSecond: 100}
             sinks: [{type: file, path: \(work)/out.jsonl}]
             spool: {dir: \(work)/spool, maxBytes: 16MiB}
             http: {listen: "127.0.0.1:0"}

@@ -14,7 +14,8 @@ public struct AppOmniNormalizer: Normalizer {
     public init() {}
 
     public func normalize(_ event: JSONValue, stream: String, into record: inout AuditRecord) {
-        record.setEventID(event["log_id"])
+        // The API reference names the id `identifier`; event sinks and older answers `log_id`.
+        record.setEventID(event["identifier"] ?? event["log_id"])
         record.setEventTime(event["action_at"])
         record.setEventName(event["action_type"])
         record.serviceName = "appomni"

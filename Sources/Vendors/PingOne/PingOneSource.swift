@@ -72,17 +72,10 @@ public struct PingOneSource: PolledVendor {
         var progress: StreamProgress { .windows(order: .newestFirst) }
 
         func request(window: PollWindow, pageToken: String?, pageSize: Int) throws(PollError) -> HTTPRequest {
-            let filter = "recordedAt gt \"\(Self.milliseconds(window.from))\" AND recordedAt lt \"\(Self.milliseconds(window.to))\""
+            let filter = "recordedAt gt \"\(window.from.millisecondsDescription)\" AND recordedAt lt \"\(window.to.millisecondsDescription)\""
             let query = PercentEncoding.query([("filter", filter), ("limit", String(pageSize))])
             return HTTPRequest(url: "\(baseURL)/v1/environments/\(PercentEncoding.encode(environmentID))/activities?\(query)",
                                headers: [("Accept", "application/json")])
-        }
-
-        /// `2026-03-01T12:00:00.000Z`: the filter wants milliseconds.
-        static func milliseconds(_ time: Timestamp) -> String {
-            let whole = time.wholeSeconds.description  // 2026-03-01T12:00:00Z
-            let millis = Int((time.microseconds % 1_000_000 + 1_000_000) % 1_000_000 / 1000)
-            return String(whole.dropLast()) + "." + String(format: "%03d", millis) + "Z"
         }
     }
 }

@@ -10,12 +10,15 @@ import RelayCore
 /// `event_description` (`Group "x" deleted`), which decides the behavior of a generic action.
 public struct VeevaVaultNormalizer: Normalizer {
     public let sourceType = "veeva-vault"
-    public let streams = ["audittrail"]
+    public let streams = ["audittrail", "login_audit_trail", "system_audit_trail", "document_audit_trail", "object_audit_trail", "domain_audit_trail"]
 
     public init() {}
 
     public func normalize(_ event: JSONValue, stream: String, into record: inout AuditRecord) {
+        // Each audit trail numbers its own records: polled, the id is qualified by the trail so two
+        // trails' record 42 are not taken for one another.
         record.setEventID(event["id"])
+        if stream.hasSuffix("_audit_trail"), !record.eventID.isEmpty { record.eventID = stream + ":" + record.eventID }
         record.setEventTime(event["timestamp"])
         record.eventName = event["type"]?.nonEmptyText ?? event["action"]?.nonEmptyText ?? ""
         record.serviceName = "veeva-vault"
