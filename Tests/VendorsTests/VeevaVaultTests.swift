@@ -36,6 +36,18 @@ import Testing
         #expect(poller.metrics.snapshot().gaps == 5)
     }
 
+    @Test func theReportedBurstLimitSlowsPollingDownBeforeA429() async throws {
+        // 40 requests per 5 minutes for the whole Vault, shared by the five trails; we take half.
+        let vendor = try Self.vendorCase.start(events: 1500, extra: ["--burst-limit", "40"])
+        defer { vendor.stop() }
+        let clock = InstantSleepClock()
+        let logs = LogCapture()
+        let poller = try Self.vendorCase.source(vendor, pageSize: 50).makePoller(clock: clock, logger: logs.logger())
+        _ = await PipelineRun.once(poller, log: TestRecordLog(), logger: logs.logger())
+        #expect(poller.metrics.snapshot().rateShareWaits >= 1, "\(poller.metrics.snapshot())")
+        #expect(try await vendor.statistic("rate_limited") == 0)  // never pushed Vault to API_LIMIT_EXCEEDED
+    }
+
     @Test func aFailureAnsweredWithStatus200IsReadAsTheStatusItStandsFor() {
         let api = VeevaVaultSource.AuditTrail(baseURL: "https://acme.veevavault.com", apiVersion: "v24.1", type: "login_audit_trail")
         func failure(_ type: String) -> HTTPResponse {
