@@ -20,6 +20,7 @@ import email.utils
 import gzip
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -93,6 +94,38 @@ class Store:
 
 def rfc3339(t):
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%06dZ" % int(round((t % 1) * 1e6) % 1000000)
+
+
+ISO = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def iso_ms(ms):
+    """`2024-01-01T00:00:00.000Z` for milliseconds since the epoch."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
+
+
+def parse_iso_us(text):
+    """Microseconds since the epoch, or None when `text` is not an ISO 8601 date-time with a zone."""
+    match = ISO.match(text or "")
+    if not match:
+        return None
+    import calendar
+    try:
+        seconds = calendar.timegm(time.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S"))
+    except ValueError:
+        return None
+    fraction = int(((match.group(2) or "") + "000000")[:6])
+    zone = match.group(3)
+    if zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        seconds -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+    return seconds * 1000000 + fraction
+
+
+def event_ms(entry):
+    """A store entry's time in whole milliseconds."""
+    return int(round(entry[0] * 1000))
 
 
 def parse_rfc3339(text):

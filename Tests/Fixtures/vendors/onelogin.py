@@ -66,40 +66,12 @@ EVENT_TYPES = [
 ]
 EMITTED = [5, 5, 6, 13, 4, 1, 5, 17, 19, 12, 24, 15, 3, 2]
 
-ISO = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$")
 SORTS = {"+created_at": ("created_at", False), "-created_at": ("created_at", True),
          "+id": ("id", False), "-id": ("id", True)}
 
 
 def status(code, kind, message):
     return {"status": {"error": code >= 400, "code": code, "type": kind, "message": message}}
-
-
-def iso_ms(ms):
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
-
-
-def parse_iso_us(text):
-    """Microseconds since the epoch, or None when `text` is not an ISO 8601 date-time."""
-    match = ISO.match(text or "")
-    if not match:
-        return None
-    import calendar
-    try:
-        seconds = calendar.timegm(time.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S"))
-    except ValueError:
-        return None
-    fraction = int(((match.group(2) or "") + "000000")[:6])
-    zone = match.group(3)
-    if zone != "Z":
-        sign = 1 if zone[0] == "+" else -1
-        digits = zone[1:].replace(":", "")
-        seconds -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
-    return seconds * 1000000 + fraction
-
-
-def event_ms(entry):
-    return int(round(entry[0] * 1000))
 
 
 class OneLogin:
@@ -206,7 +178,7 @@ class OneLogin:
                 self.tokens[token] = (client_id, now + self.lifetime)
                 self.current[client_id] = token
             expiry = self.tokens[token][1]
-        handler.send_json(200, {"access_token": token, "created_at": iso_ms(int((expiry - self.lifetime) * 1000)),
+        handler.send_json(200, {"access_token": token, "created_at": lookalike.iso_ms(int((expiry - self.lifetime) * 1000)),
                                 "expires_in": max(int(expiry - now), 0), "refresh_token": secrets.token_hex(32),
                                 "token_type": "bearer", "account_id": ACCOUNT_ID})
         return True
@@ -281,14 +253,14 @@ class OneLogin:
         field, descending = SORTS[sort]
 
         def key(entry):
-            k = (event_ms(entry), entry[2]["id"]) if field == "created_at" else (entry[2]["id"],)
+            k = (lookalike.event_ms(entry), entry[2]["id"]) if field == "created_at" else (entry[2]["id"],)
             return tuple(-x for x in k) if descending else k
 
         with self.store.lock:
             snapshot = list(self.store.events)
         rows = []
         for entry in snapshot:
-            us = event_ms(entry) * 1000
+            us = lookalike.event_ms(entry) * 1000
             if since is not None and us <= since:
                 continue
             if until is not None and us >= until:
@@ -340,11 +312,11 @@ class OneLogin:
         one = {name: values[0] for name, values in params.items()}
         since = until = None
         if "since" in one:
-            since = parse_iso_us(one["since"])
+            since = lookalike.parse_iso_us(one["since"])
             if since is None:
                 return "Invalid since: %s" % one["since"]
         if "until" in one:
-            until = parse_iso_us(one["until"])
+            until = lookalike.parse_iso_us(one["until"])
             if until is None:
                 return "Invalid until: %s" % one["until"]
         limit = 50
@@ -401,7 +373,7 @@ def make_event(n, event_id, t):
     admin_id, admin_name = ADMINS[n % len(ADMINS)]
     app_id, app_name = APPS[n % len(APPS)]
     role_id, role_name = ROLES[n % len(ROLES)]
-    event = {"id": ID_BASE + n + 1, "created_at": iso_ms(int(round(t * 1000))), "account_id": ACCOUNT_ID,
+    event = {"id": ID_BASE + n + 1, "created_at": lookalike.iso_ms(int(round(t * 1000))), "account_id": ACCOUNT_ID,
              "user_id": user_id, "user_name": user_name, "event_type_id": type_id, "notes": None,
              "ipaddr": "203.0.113.%d" % (n % 250 + 1), "actor_user_id": admin_id, "actor_user_name": admin_name,
              "assuming_acting_user_id": None, "role_id": None, "role_name": None, "app_id": None, "app_name": None,

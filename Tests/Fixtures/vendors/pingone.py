@@ -57,14 +57,6 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def iso_ms(ms):
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
-
-
-def event_ms(entry):
-    return int(round(entry[0] * 1000))
-
-
 def p1_error(code, message, details=None):
     body = {"id": str(uuid.uuid4()), "code": code, "message": message}
     if details:
@@ -255,7 +247,7 @@ class PingOne:
             snapshot = list(self.store.events)
         rows = []
         for entry in snapshot:
-            ms = event_ms(entry)
+            ms = lookalike.event_ms(entry)
             if ms < low or (ms == low and not low_inclusive) or ms > high or (ms == high and not high_inclusive):
                 continue
             rows.append(((ms, self.sequence[entry[1]]), entry[2]))
@@ -342,7 +334,7 @@ def make_activity(n, t, env):
                     "population": {"id": POPULATION}, "href": "%s/users/%s" % (api, user_id)}
         name = user
     activity = {"_links": {"self": {"href": "%s/activities/%s" % (api, activity_id)}},
-                "id": activity_id, "recordedAt": iso_ms(ms), "createdAt": iso_ms(ms + 16),
+                "id": activity_id, "recordedAt": lookalike.iso_ms(ms), "createdAt": lookalike.iso_ms(ms + 16),
                 "correlationId": stable_uuid("correlation", env, n),
                 "actors": {"client": {"id": stable_uuid("client", n % 2), "name": "PingOne Admin Console" if n % 2 else "Provisioning Worker",
                                       "environment": {"id": env}, "href": "%s/applications/%s" % (api, stable_uuid("client", n % 2)),

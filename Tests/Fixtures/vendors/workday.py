@@ -51,36 +51,9 @@ import lookalike
 
 TOKEN_PATH = re.compile(r"^/ccx/oauth2/([^/]+)/token/?$")
 DATA_PATH = re.compile(r"^/ccx/api/privacy/v1/([^/]+)/activityLogging/?$")
-ISO = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$")
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 1000
 NOT_AUTHORIZED = "The task submitted is not authorized."
-
-
-def iso_ms(ms):
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
-
-
-def parse_iso_us(text):
-    """Microseconds since the epoch, or None when `text` is not an ISO 8601 date-time."""
-    match = ISO.match(text or "")
-    if not match:
-        return None
-    try:
-        seconds = calendar.timegm(time.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S"))
-    except ValueError:
-        return None
-    fraction = int(((match.group(2) or "") + "000000")[:6])
-    zone = match.group(3)
-    if zone != "Z":
-        sign = 1 if zone[0] == "+" else -1
-        digits = zone[1:].replace(":", "")
-        seconds -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
-    return seconds * 1000000 + fraction
-
-
-def event_ms(entry):
-    return int(round(entry[0] * 1000))
 
 
 def api_error(message, details=None):
@@ -227,7 +200,7 @@ class Workday:
         for name in ("from", "to"):
             if not one.get(name):
                 return "%s is required" % name
-        start, end = parse_iso_us(one["from"]), parse_iso_us(one["to"])
+        start, end = lookalike.parse_iso_us(one["from"]), lookalike.parse_iso_us(one["to"])
         if start is None:
             return "Invalid value for from: %s" % one["from"]
         if end is None:
@@ -289,7 +262,7 @@ class Workday:
                 self.store.stats["limits_seen"].append(settings["limit"])
         rows = []
         for index, entry in enumerate(snapshot):
-            us = event_ms(entry) * 1000
+            us = lookalike.event_ms(entry) * 1000
             if not settings["from"] <= us < settings["to"]:
                 continue
             event = entry[2]
@@ -347,7 +320,7 @@ AGENTS = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, 
 def make_event(n, event_id, t):
     task_id, task_name, action, descriptor = TASKS[n % len(TASKS)]
     device = n % len(DEVICES)
-    event = {"requestTime": iso_ms(int(round(t * 1000))), "systemAccount": ACCOUNTS[n % len(ACCOUNTS)],
+    event = {"requestTime": lookalike.iso_ms(int(round(t * 1000))), "systemAccount": ACCOUNTS[n % len(ACCOUNTS)],
              "ipAddress": "203.0.113.%d" % (n % 250 + 1), "userAgent": AGENTS[device], "deviceType": DEVICES[device],
              "sessionId": "s-%d" % n, "taskId": task_id, "taskDisplayName": task_name, "activityAction": action}
     if descriptor is not None:
