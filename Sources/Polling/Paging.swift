@@ -12,8 +12,9 @@ public enum Paging: Sendable {
     /// `list.response.next_page_id`, Box's `next_stream_position` (read as text, never a double).
     /// An array of scalars is one token joined with commas (Duo's `next_offset` pair, which Duo
     /// takes back as `next_offset=a,b`). `hasMore` is a boolean that, where the vendor has one,
-    /// decides whether there is a next page.
-    case bodyToken([[String]], hasMore: [String]? = nil)
+    /// decides whether there is a next page. `endsWhenRepeated`: the vendor documents handing back
+    /// the position it was asked with as "nothing new yet" (Box's `next_stream_position`).
+    case bodyToken([[String]], hasMore: [String]? = nil, endsWhenRepeated: Bool = false)
     /// A next-page URL in the body (`next`, `_links.next.href`), followed as is, same origin only;
     /// a path (`/api/v24.1/audittrail/…?offset=200`, as Veeva Vault gives it) is taken on the API's origin.
     case bodyURL([String])
@@ -56,7 +57,7 @@ public enum Paging: Sendable {
                      lastEventTime: Timestamp?, origin: URLParts, endpoint: String, stream: String) throws(PollError) -> Next {
         let found: String?
         switch self {
-        case .bodyToken(let paths, let hasMore):
+        case .bodyToken(let paths, let hasMore, let endsWhenRepeated):
             var token: String?
             for path in paths {
                 guard let value = root.value(at: path), value.kind != .null else { continue }
@@ -81,6 +82,7 @@ public enum Paging: Sendable {
                     throw PollError(.malformedBody(reason: "\(hasMore.joined(separator: ".")) is missing or not a boolean"), endpoint: endpoint)
                 }
             }
+            if endsWhenRepeated, let token, token == current { return .end }
             found = token
         case .bodyURL(let path):
             let value = root.value(at: path)

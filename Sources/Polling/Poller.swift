@@ -114,14 +114,15 @@ public struct Poller: AuditSource {
                 token = position
                 request = api.paging.followsURLs ? Self.get(position) : try api.request(window: window, pageToken: position, pageSize: settings.pageSize)
             } else {
-                if let gap = Gap.check(since: state.since, now: now, retention: settings.retention, firstRun: state.lastSuccess == nil && state.watermark == nil) {
+                let retention = api.retention ?? settings.retention
+                if let gap = Gap.check(since: state.since, now: now, retention: retention, firstRun: state.lastSuccess == nil && state.watermark == nil) {
                     return gapPage(gap, api: api, state: &state, now: now)
                 }
                 let lag = max(settings.lag(for: api.stream), api.minimumLag)
                 // Never closer to the retention boundary than the gap check allows (Veeva refuses a start_date
                 // even a second past its 30 days).
                 let from = max(state.since.minus(settings.lookback(for: api.stream)), state.floor ?? .zero,
-                               now.minus(settings.retention).plus(Gap.safetyMargin)).wholeSeconds
+                               now.minus(retention).plus(Gap.safetyMargin)).wholeSeconds
                 // A resumable stream's first request only names where to start (`since`).
                 var to = (api.progress == .resumable ? now : now.minus(lag)).wholeSeconds
                 if let maximum = api.maximumWindow, api.progress != .resumable { to = min(to, from.plus(maximum).wholeSeconds) }

@@ -52,6 +52,9 @@ public protocol VendorAPI: Sendable {
     var progress: StreamProgress { get }
     /// The vendor's own settle time: `lag` is never set below it (Duo: never ask for the last 2 minutes).
     var minimumLag: Duration { get }
+    /// How long the vendor keeps this stream's events when it differs from the source's
+    /// `retention` (GitHub keeps Git events 7 days, the rest 180).
+    var retention: Duration? { get }
     /// The longest window one request may span, for vendors that cap the rows a window can page
     /// through (Workday: 10,000 per `instancesReturned`); a backfill then goes window by window.
     var maximumWindow: Duration? { get }
@@ -97,6 +100,7 @@ extension VendorAPI {
     public var progress: StreamProgress { .windows }
     public var minimumLag: Duration { .zero }
     public var maximumWindow: Duration? { nil }
+    public var retention: Duration? { nil }
 
     public func rejectsCursor(_ response: HTTPResponse) -> Bool {
         [400, 404, 410].contains(response.status)

@@ -29,11 +29,11 @@ public enum VendorCatalog {
 
     public static let vendors: [Vendor] = [
         Vendor(AppOmniNormalizer(), polled: AppOmniSource.self),
-        Vendor(BoxNormalizer()),
+        Vendor(BoxNormalizer(), polled: BoxSource.self),
         Vendor(ConductorOneNormalizer(), polled: ConductorOneSource.self),
         Vendor(DuoNormalizer(), polled: DuoSource.self),
         Vendor(EndorLabsNormalizer(), polled: EndorLabsSource.self),
-        Vendor(GitHubNormalizer()),
+        Vendor(GitHubNormalizer(), polled: GitHubSource.self),
         Vendor(GoogleWorkspaceNormalizer()),
         Vendor(KandjiNormalizer(), polled: KandjiSource.self),
         Vendor(Microsoft365Normalizer()),
@@ -42,7 +42,7 @@ public enum VendorCatalog {
         Vendor(PingOneNormalizer(), polled: PingOneSource.self),
         Vendor(SalesforceNormalizer()),
         Vendor(ServiceNowNormalizer()),
-        Vendor(SlackNormalizer()),
+        Vendor(SlackNormalizer(), polled: SlackSource.self),
         Vendor(SnowflakeNormalizer()),
         Vendor(VeevaVaultNormalizer(), polled: VeevaVaultSource.self),
         Vendor(WorkdayNormalizer(), polled: WorkdaySource.self),

@@ -32,7 +32,7 @@ import Testing
 
     @Test func aTokenExpiringMidWindowIsRenewedAndTheWindowGoesOn() async throws {
         let vendor = try Lookalike("onelogin.py", ["--client-id", Self.clientID, "--client-secret", Self.clientSecret,
-                                                   "--token-lifetime", "1", "--events", "800", "--span", "7200", "--page-delay", "0.4"])
+                                                   "--token-lifetime", "5", "--events", "800", "--span", "7200", "--page-delay", "0.8"])
         defer { vendor.stop() }
         let logs = LogCapture()
         // A real clock: OneLogin hands back the same token until it has expired, and the poller

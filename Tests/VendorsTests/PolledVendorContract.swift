@@ -78,9 +78,10 @@ struct VendorCase: Sendable, CustomTestStringConvertible {
 /// across many pages and every kind of fault, late events inside the lookback delivered once, a
 /// missing permission as one clear line, a rejected stored cursor that never skips, and no secret
 /// anywhere. (The SIGKILL-in-the-middle-of-a-window test is `PolledVendorCrashTests`.)
-@Suite(.timeLimit(.minutes(2))) struct PolledVendorContractTests {
+@Suite(.timeLimit(.minutes(5))) struct PolledVendorContractTests {
     static let cases: [VendorCase] = [OktaTests.ssws, DuoTests.vendorCase, OneLoginTests.vendorCase, PingOneTests.vendorCase,
-                                      WorkdayTests.vendorCase, VeevaVaultTests.vendorCase, AppOmniTests.vendorCase]
+                                      WorkdayTests.vendorCase, VeevaVaultTests.vendorCase, AppOmniTests.vendorCase,
+                                      GitHubTests.vendorCase, SlackTests.vendorCase, BoxTests.vendorCase]
 
     @Test(arguments: cases)
     func deliversEveryEventOnceAcrossPagesRateLimitsServerErrorsTimeoutsAndTruncation(_ vendorCase: VendorCase) async throws {

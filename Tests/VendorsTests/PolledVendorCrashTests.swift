@@ -7,7 +7,7 @@ import TestHelpers
 /// nothing is appended to the spool twice, and no secret is in a log line or a spool file. The
 /// operator commands are checked on the way: `cursor show` names the open window, `cursor reset`
 /// refuses while the process holds the spool.
-@Suite(.serialized, .timeLimit(.minutes(3))) struct PolledVendorCrashTests {
+@Suite(.serialized, .timeLimit(.minutes(8))) struct PolledVendorCrashTests {
     static let events = 300
     static let pageSize = 50  // within every vendor's maximum
 

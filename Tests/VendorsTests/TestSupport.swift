@@ -21,6 +21,19 @@ final class InstantSleepClock: PollClock, @unchecked Sendable {
     }
 }
 
+/// A clock that starts at the wall clock and then moves only by what is slept on it (sleeps
+/// return at once): pacing becomes exact however loaded the machine is.
+final class AdvancingClock: PollClock, @unchecked Sendable {
+    private let start = Timestamp.now()
+    private let slept = LockedValue<[Duration]>([])
+    var sleeps: [Duration] { slept.get() }
+    func now() -> Timestamp { start.plus(slept.get().reduce(.zero, +)) }
+    func sleep(for duration: Duration) async throws {
+        slept.update { $0.append(duration) }
+        await Task.yield()
+    }
+}
+
 /// Collects every log line (message and metadata, rendered) so tests can assert on them and
 /// search them for secrets.
 final class LogCapture: @unchecked Sendable {

@@ -15,10 +15,13 @@ public enum OAuth2 {
     }
 
     /// A `TokenCache` fetch for the client-credentials grant.
-    public static func clientCredentials(tokenURL: String, clientID: String, authentication: ClientAuthentication, scope: String? = nil) -> TokenCache.Fetch {
+    /// - Parameter extraForm: vendor fields of the grant (Box's `box_subject_type`, `box_subject_id`).
+    public static func clientCredentials(tokenURL: String, clientID: String, authentication: ClientAuthentication, scope: String? = nil,
+                                         extraForm: [(String, String)] = []) -> TokenCache.Fetch {
         { context in
             var form = [("grant_type", "client_credentials")]
             if let scope { form.append(("scope", scope)) }
+            form.append(contentsOf: extraForm)
             return try await requestToken(tokenURL: tokenURL, clientID: clientID, authentication: authentication, form: form, context: context).token
         }
     }

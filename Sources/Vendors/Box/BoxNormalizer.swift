@@ -8,7 +8,7 @@ import RelayCore
 /// `ip_address`, actor `created_by.login/id/name/type`; `source` names the item or user acted on.
 public struct BoxNormalizer: Normalizer {
     public let sourceType = "box"
-    public let streams = ["admin_logs"]
+    public let streams = ["admin_logs", "admin_logs_streaming"]
 
     public init() {}
 

@@ -12,7 +12,7 @@ import RelayCore
 /// time, eventName `<X-GitHub-Event>.<action>`, actor `sender.login/id`.
 public struct GitHubNormalizer: Normalizer {
     public let sourceType = "github"
-    public let streams = ["audit_log", "webhook"]
+    public let streams = ["audit_log", "audit_log_git", "webhook"]
 
     public init() {}
 
