@@ -34,7 +34,7 @@ public enum VendorCatalog {
         Vendor(DuoNormalizer(), polled: DuoSource.self),
         Vendor(EndorLabsNormalizer(), polled: EndorLabsSource.self),
         Vendor(GitHubNormalizer(), polled: GitHubSource.self),
-        Vendor(GoogleWorkspaceNormalizer()),
+        Vendor(GoogleWorkspaceNormalizer(), polled: GoogleWorkspaceSource.self),
         Vendor(KandjiNormalizer(), polled: KandjiSource.self),
         Vendor(Microsoft365Normalizer()),
         Vendor(OktaNormalizer(), polled: OktaSource.self),

@@ -108,6 +108,11 @@ import TestHelpers
             let result = try Self.run(["check", "--config", "Config/\(name).example.yaml"], environment: environment)
             #expect(result.status == 0, "\(name): \(result.stderr)")
         }
+        // Google's key is a file: check names it (and only it) as the problem when it is missing.
+        let google = try Self.run(["check", "--config", "Config/google-workspace.example.yaml"], environment: environment)
+        #expect(google.status == 2)
+        #expect(google.stderr.contains("sources[0].serviceAccountKey: secret file /run/secrets/google-service-account.json cannot be read"), "\(google.stderr)")
+        #expect(google.stderr.contains("1 problem"), "\(google.stderr)")
         // Without the secrets, check names each unset variable by key path.
         let bare = ProcessInfo.processInfo.environment.filter { !["KANDJI_TOKEN"].contains($0.key) }
         let missing = try Self.run(["check", "--config", "Config/kandji.example.yaml"], environment: bare)

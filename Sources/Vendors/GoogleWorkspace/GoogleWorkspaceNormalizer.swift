@@ -12,7 +12,9 @@ import RelayCore
 /// names from the event parameters become resources.
 public struct GoogleWorkspaceNormalizer: Normalizer {
     public let sourceType = "google-workspace"
-    public let streams = ["activities"]
+    /// `activities` (replayed files) or the Reports API application a poller read them from.
+    public let streams = ["activities", "login", "admin", "token", "saml", "drive", "groups", "user_accounts", "access_transparency",
+                          "context_aware_access", "mobile", "rules"]
 
     public init() {}
 
