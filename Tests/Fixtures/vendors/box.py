@@ -99,11 +99,7 @@ class Box:
     def configure(self, arguments, store):
         self.store = store
         self.enterprise_id = arguments.enterprise_id
-        self.credentials = {arguments.client_id: arguments.client_secret}
-        self.denied = set()
-        if arguments.denied_client:
-            self.credentials[arguments.denied_client] = arguments.denied_secret or arguments.client_secret
-            self.denied.add(arguments.denied_client)
+        self.credentials, self.denied = lookalike.client_credentials(arguments)
         self.lifetime = arguments.token_lifetime
         self.base = arguments.position_base
         self.lock = threading.Lock()

@@ -135,7 +135,7 @@ def make_admin_events(count, span, newest_age):
     events = []
     for i in range(count):
         group = i - i % 3  # three events share each timestamp second (boundary dedupe)
-        t = int(now - span + (span - newest_age) * group / max(count - 1, 1))
+        t = int(lookalike.spread_time(now, group, count, span, newest_age))
         action = ADMIN_ACTIONS[i % len(ADMIN_ACTIONS)]
         description = json.dumps({"index": i, "role": "Owner" if i % 4 == 0 else "Help Desk", "email": "user%d@example.com" % i},
                                  sort_keys=True)
@@ -149,7 +149,7 @@ def make_telephony(count, span, newest_age):
     now = time.time()
     items = []
     for i in range(count):
-        t = round(now - span + (span - newest_age) * i / max(count - 1, 1), 3)
+        t = round(lookalike.spread_time(now, i, count, span, newest_age), 3)
         items.append({"context": ["authentication", "enrollment", "administrator login"][i % 3], "credits": 1 + i % 2,
                       "phone": "+1734555%04d" % i, "telephony_id": str(uuid.UUID(int=0x7E1E0000 + i)), "ts": iso(t),
                       "txid": str(uuid.UUID(int=0x7E1E8000 + i)), "type": "sms" if i % 2 else "phone"})
@@ -160,7 +160,7 @@ def make_activity(count, span, newest_age):
     now = time.time()
     items = []
     for i in range(count):
-        t = round(now - span + (span - newest_age) * i / max(count - 1, 1), 3)
+        t = round(lookalike.spread_time(now, i, count, span, newest_age), 3)
         items.append({"access_device": {"browser": "Chrome", "browser_version": "120.0", "ip": {"address": "198.51.100.%d" % (i + 1)},
                                         "location": {"city": "Ann Arbor", "country": "United States", "state": "Michigan"},
                                         "os": "Mac OS X", "os_version": "14.2"},

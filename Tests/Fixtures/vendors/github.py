@@ -74,12 +74,11 @@ class GitHub:
         self.window_end = 0.0
         self.window_count = 0
         now = time.time()
-        oldest = now - min(arguments.span, GIT_RETENTION - 3600)
-        newest = now - arguments.newest_age
+        span = min(arguments.span, GIT_RETENTION - 3600)
         count = arguments.git_events
         self.git_events = []  # (time_seconds, id, event), sorted by time
         for n in range(count):
-            t = round(oldest + (newest - oldest) * n / max(count - 1, 1), 3)
+            t = round(lookalike.spread_time(now, n, count, span, arguments.newest_age), 3)
             event_id = b64url_id("git-%d" % n)
             self.git_events.append((t, event_id, make_git_event(n, event_id, t)))
         with store.lock:
@@ -327,19 +326,19 @@ WEB_ACTIONS = [("org.add_member", "create"), ("repo.create", "create"), ("team.a
 GIT_ACTIONS = [("git.clone", "access"), ("git.fetch", "access"), ("git.push", "modify")]
 
 
-def make_event(n, event_id, t):
-    action, operation = WEB_ACTIONS[n % len(WEB_ACTIONS)]
+def org_event(n, event_id, t, actions, ip_prefix):
+    """The fields every audit-log entry of the org carries, for the n-th event of `actions`."""
+    action, operation = actions[n % len(actions)]
     actor, actor_id = PEOPLE[n % len(PEOPLE)]
-    user, user_id = PEOPLE[(n + 1) % len(PEOPLE)]
     repo, repo_id = REPOS[n % len(REPOS)]
     ms = int(round(t * 1000))
-    event = {
+    return {
         "@timestamp": ms,
         "_document_id": event_id,
         "action": action,
         "actor": actor,
         "actor_id": actor_id,
-        "actor_ip": "198.51.100.%d" % (n % 254 + 1),
+        "actor_ip": "%s.%d" % (ip_prefix, n % 254 + 1),
         "actor_location": {"country_code": COUNTRIES[n % len(COUNTRIES)]},
         "business": "acme-ent",
         "business_id": 1122,
@@ -349,11 +348,14 @@ def make_event(n, event_id, t):
         "org_id": 1234000,
         "repo": repo,
         "repo_id": repo_id,
-        "public_repo": n % 4 == 0,
-        "user": user,
-        "user_id": user_id,
-        "user_agent": AGENTS[n % len(AGENTS)],
     }
+
+
+def make_event(n, event_id, t):
+    event = org_event(n, event_id, t, WEB_ACTIONS, "198.51.100")
+    action = event["action"]
+    user, user_id = PEOPLE[(n + 1) % len(PEOPLE)]
+    event.update({"public_repo": n % 4 == 0, "user": user, "user_id": user_id, "user_agent": AGENTS[n % len(AGENTS)]})
     if action.startswith("team."):
         event["team"] = TEAMS[n % len(TEAMS)]
     if action in ("org.add_member", "repo.add_member"):
@@ -370,33 +372,11 @@ def make_event(n, event_id, t):
 
 
 def make_git_event(n, event_id, t):
-    action, operation = GIT_ACTIONS[n % len(GIT_ACTIONS)]
-    actor, actor_id = PEOPLE[n % len(PEOPLE)]
-    repo, repo_id = REPOS[n % len(REPOS)]
-    ms = int(round(t * 1000))
-    return {
-        "@timestamp": ms,
-        "_document_id": event_id,
-        "action": action,
-        "actor": actor,
-        "actor_id": actor_id,
-        "actor_ip": "203.0.113.%d" % (n % 254 + 1),
-        "actor_location": {"country_code": COUNTRIES[n % len(COUNTRIES)]},
-        "business": "acme-ent",
-        "business_id": 1122,
-        "created_at": ms,
-        "operation_type": operation,
-        "org": "acme",
-        "org_id": 1234000,
-        "repo": repo,
-        "repo_id": repo_id,
-        "repository": repo,
-        "repository_public": False,
-        "transport_protocol": 2 if n % 2 else 1,
-        "transport_protocol_name": "ssh" if n % 2 else "http",
-        "user": actor,
-        "user_id": actor_id,
-    }
+    event = org_event(n, event_id, t, GIT_ACTIONS, "203.0.113")
+    event.update({"repository": event["repo"], "repository_public": False,
+                  "transport_protocol": 2 if n % 2 else 1, "transport_protocol_name": "ssh" if n % 2 else "http",
+                  "user": event["actor"], "user_id": event["actor_id"]})
+    return event
 
 
 if __name__ == "__main__":

@@ -39,8 +39,7 @@ class Store:
         self.client_ports = set()
         now = time.time()
         for index in range(count):
-            t = now - span + (span - newest_age) * index / max(count - 1, 1)
-            self._append(round(t, 3))
+            self._append(round(spread_time(now, index, count, span, newest_age), 3))
 
     def _append(self, t):
         n = len(self.events)
@@ -90,6 +89,23 @@ class Store:
     def count(self, key):
         with self.lock:
             self.stats[key] += 1
+
+
+def spread_time(now, index, count, span, newest_age):
+    """The index-th of `count` times spaced evenly from `span` to `newest_age` seconds before `now`."""
+    return now - span + (span - newest_age) * index / max(count - 1, 1)
+
+
+def client_credentials(arguments):
+    """(client id -> secret, denied client ids) from --client-id/--client-secret and the optional
+    --denied-client (same secret unless --denied-secret): an app that authenticates but lacks the read
+    permission, so the permission-error path can be driven."""
+    credentials = {arguments.client_id: arguments.client_secret}
+    denied = set()
+    if arguments.denied_client:
+        credentials[arguments.denied_client] = arguments.denied_secret or arguments.client_secret
+        denied.add(arguments.denied_client)
+    return credentials, denied
 
 
 def rfc3339(t):

@@ -77,11 +77,7 @@ def status(code, kind, message):
 class OneLogin:
     def configure(self, arguments, store):
         self.store = store
-        self.credentials = {arguments.client_id: arguments.client_secret}
-        self.denied = set()
-        if arguments.denied_client:
-            self.credentials[arguments.denied_client] = arguments.denied_secret or arguments.client_secret
-            self.denied.add(arguments.denied_client)
+        self.credentials, self.denied = lookalike.client_credentials(arguments)
         self.lifetime = arguments.token_lifetime
         self.rate_limit = arguments.rate_limit
         self.scheme = "https" if arguments.tls else "http"

@@ -68,11 +68,7 @@ class PingOne:
     def configure(self, arguments, store):
         self.store = store
         self.env_id = arguments.env_id
-        self.credentials = {arguments.client_id: arguments.client_secret}
-        self.denied = set()
-        if arguments.denied_client:
-            self.credentials[arguments.denied_client] = arguments.denied_secret or arguments.client_secret
-            self.denied.add(arguments.denied_client)
+        self.credentials, self.denied = lookalike.client_credentials(arguments)
         self.auth_method = arguments.auth_method
         self.lifetime = arguments.token_lifetime
         self.scheme = "https" if arguments.tls else "http"

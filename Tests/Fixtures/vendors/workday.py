@@ -68,11 +68,7 @@ class Workday:
         self.rotate = arguments.rotate
         self.instance_cap = arguments.instance_cap
         self.main_client = arguments.client_id
-        self.credentials = {arguments.client_id: arguments.client_secret}
-        self.denied = set()
-        if arguments.denied_client:
-            self.credentials[arguments.denied_client] = arguments.denied_secret or arguments.client_secret
-            self.denied.add(arguments.denied_client)
+        self.credentials, self.denied = lookalike.client_credentials(arguments)
         self.lock = threading.Lock()
         # Each client's refresh-token chain starts at --refresh-token.
         self.refresh = {client: arguments.refresh_token for client in self.credentials}
