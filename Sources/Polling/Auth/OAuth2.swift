@@ -26,6 +26,15 @@ public enum OAuth2 {
         }
     }
 
+    /// A `TokenCache` fetch for the JWT-bearer authorization grant (RFC 7523 §2.1): the signed
+    /// `assertion`, made fresh for each request, is the whole credential (Google's service accounts).
+    public static func jwtBearer(tokenURL: String, assertion: @escaping @Sendable (Timestamp) throws -> String) -> TokenCache.Fetch {
+        { context in
+            let form = [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", try assertion(context.clock.now()))]
+            return try await requestToken(tokenURL: tokenURL, clientID: nil, authentication: nil, form: form, context: context).token
+        }
+    }
+
     /// The refresh-token grant. A rotated refresh token in the response replaces the old one in
     /// `refreshToken`, which the poller persists (sealed) in the source's cursor.
     public struct RefreshGrant: Sendable {
@@ -52,12 +61,17 @@ public enum OAuth2 {
         public var cacheFetch: TokenCache.Fetch { { context in try await fetch(context: context) } }
     }
 
-    static func requestToken(tokenURL: String, clientID: String, authentication: ClientAuthentication, form: [(String, String)], context: AuthContext)
+    /// Posts the grant's `form`, authenticating the client as `authentication` says (nil when the
+    /// grant itself is the credential). Refresh tokens and assertions in `form` are redacted from errors.
+    static func requestToken(tokenURL: String, clientID: String?, authentication: ClientAuthentication?, form: [(String, String)], context: AuthContext)
         async throws -> (token: IssuedToken, refreshToken: Secret?) {
         var form = form.map { (name: $0.0, value: $0.1) }
         var request = HTTPRequest(method: .post, url: tokenURL, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")])
-        var secrets: [String] = form.filter { $0.name == "refresh_token" }.map(\.value)
+        var secrets: [String] = form.filter { $0.name == "refresh_token" || $0.name == "assertion" }.map(\.value)
+        let clientID = clientID ?? ""
         switch authentication {
+        case nil:
+            break
         case .secretBasic(let secret):
             request.setHeader("Authorization", BasicAuth.headerValue(username: PercentEncoding.encode(clientID), password: PercentEncoding.encode(secret.reveal())))
             secrets.append(secret.reveal())

@@ -64,16 +64,11 @@ public struct GoogleWorkspaceSource: PolledVendor {
     public func authenticator() throws -> any Authenticator {
         let (email, key) = try Self.serviceAccount(serviceAccountKey)
         let tokenURL = tokenURL, subject = subject
-        let cache = TokenCache { context in
-            let now = context.clock.now().microseconds / 1_000_000
-            let assertion = try JWT.sign(claims: [("iss", .string(email)), ("sub", .string(subject)), ("scope", .string(Self.scope)),
-                                                  ("aud", .string(tokenURL)), ("iat", .integer(now)), ("exp", .integer(now + 3600))], key: key)
-            let form = PercentEncoding.query([("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion)])
-            let request = HTTPRequest(method: .post, url: tokenURL, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
-                                      body: Array(form.utf8))
-            let response = try await context.http.send(request)
-            return try TokenResponse.bearer(response, endpoint: tokenURL, tokenPath: ["access_token"], secrets: [assertion])
-        }
+        let cache = TokenCache(fetch: OAuth2.jwtBearer(tokenURL: tokenURL) { now in
+            let seconds = now.microseconds / 1_000_000
+            return try JWT.sign(claims: [("iss", .string(email)), ("sub", .string(subject)), ("scope", .string(Self.scope)),
+                                         ("aud", .string(tokenURL)), ("iat", .integer(seconds)), ("exp", .integer(seconds + 3600))], key: key)
+        })
         return CachedBearerAuth(cache: cache, redactions: [serviceAccountKey.reveal()])
     }
 
