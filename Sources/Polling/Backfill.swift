@@ -34,7 +34,11 @@ public enum Backfill: Sendable, Equatable {
 /// An interval of events that can no longer be fetched (beyond the vendor's retention), reported
 /// as a log line, a counter and an `auditrelay.gap` record instead of silently skipped.
 public struct Gap: Sendable, Equatable {
-    public enum Reason: String, Sendable { case backfillBeyondRetention = "backfill_beyond_retention", outageBeyondRetention = "outage_beyond_retention" }
+    public enum Reason: String, Sendable {
+        case backfillBeyondRetention = "backfill_beyond_retention", outageBeyondRetention = "outage_beyond_retention"
+        /// Listed documents (Microsoft's content blobs) that expired before they could be fetched.
+        case contentExpired = "content_expired"
+    }
     public var from: Timestamp
     public var to: Timestamp
     public var reason: Reason

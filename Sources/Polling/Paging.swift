@@ -21,6 +21,8 @@ public enum Paging: Sendable {
     /// `Link: <…>; rel="next"`, same origin only. `endsWhenRepeated`: the vendor documents a next
     /// link equal to the request as "nothing more for now" (Okta polling) rather than a loop.
     case linkHeader(endsWhenRepeated: Bool = false)
+    /// A next-page URL in a response header of its own (Microsoft's `NextPageUri`), same origin only.
+    case headerURL(String)
     /// An offset: the next page starts after the events seen so far, while pages are full
     /// (`settings.pageSize`).
     case offset
@@ -33,7 +35,7 @@ public enum Paging: Sendable {
     /// Whether `next` is a URL the kit requests itself (rather than a token for the connector).
     public var followsURLs: Bool {
         switch self {
-        case .bodyURL, .linkHeader: return true
+        case .bodyURL, .linkHeader, .headerURL: return true
         case .bodyToken, .offset, .lastEventTime: return false
         }
     }
@@ -105,6 +107,12 @@ public enum Paging: Sendable {
             }
             if endsWhenRepeated, let link, link == current { return .end }
             found = link
+        case .headerURL(let name):
+            if let url = response.header(name), !url.isEmpty {
+                found = try Self.checkedSameOrigin(url, origin: origin)
+            } else {
+                found = nil
+            }
         case .offset:
             guard eventCount >= pageSize else { return .end }
             return .page(String((current.flatMap { Int($0) } ?? 0) + eventCount))

@@ -24,6 +24,9 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
         case rejectedCursor(status: Int)
         /// A 4xx the vendor explained (Duo's signature and clock errors), in plain words.
         case explained(status: Int, message: String)
+        /// The vendor dropped what `StreamSetup` set up (Microsoft's subscription was disabled);
+        /// the poller sets it up again.
+        case setupLost(status: Int, what: String)
     }
 
     let code: Code
@@ -45,7 +48,7 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
         switch code {
         case .transport, .rateLimited, .malformedBody: return true
         case .status(let status): return status >= 500 || status == 408
-        case .responseTooLarge, .permission, .unsafeNextLink, .credential, .invalidRequest, .repeatedPageToken, .rejectedCursor, .explained: return false
+        case .responseTooLarge, .permission, .unsafeNextLink, .credential, .invalidRequest, .repeatedPageToken, .rejectedCursor, .explained, .setupLost: return false
         }
     }
 
@@ -56,6 +59,11 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
     }
 
     /// A 429/503 (or GitHub's 403 with nothing remaining): the vendor asked us to slow down.
+    public var isSetupLost: Bool {
+        if case .setupLost = code { return true }
+        return false
+    }
+
     public var isRateLimit: Bool {
         if case .rateLimited = code { return true }
         return false
@@ -84,12 +92,13 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
         case .repeatedPageToken: return "repeated_page_token"
         case .rejectedCursor: return "rejected_cursor"
         case .explained: return "rejected"
+        case .setupLost: return "setup_lost"
         }
     }
 
     public var httpStatus: Int? {
         switch code {
-        case .status(let status), .rateLimited(let status), .permission(let status, _), .rejectedCursor(let status), .explained(let status, _): return status
+        case .status(let status), .rateLimited(let status), .permission(let status, _), .rejectedCursor(let status), .explained(let status, _), .setupLost(let status, _): return status
         default: return nil
         }
     }
@@ -120,6 +129,8 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
             return "\(endpoint) rejected the stored page token or position (HTTP \(status))" + (detail.map { ": \($0)" } ?? "")
         case .explained(let status, let message):
             return "\(message) (HTTP \(status) from \(endpoint))"
+        case .setupLost(let status, let what):
+            return "\(endpoint) says the \(what) is gone (HTTP \(status))" + (detail.map { ": \($0)" } ?? "")
         }
     }
 

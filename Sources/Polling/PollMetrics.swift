@@ -18,6 +18,7 @@ public final class PollMetrics: @unchecked Sendable {
         public var rateShareWaits = 0
         public var rateShareWaitSeconds = 0.0
         public var cursorFallbacks = 0
+        public var setupRestarts = 0
     }
 
     private let lock = NSLock()
@@ -49,7 +50,7 @@ public final class PollMetrics: @unchecked Sendable {
 /// The swift-metrics side of `PollMetrics`: each update adds its increase to Prometheus counters
 /// labelled with the source, so rate-limit waits, retries and gaps show on `/metrics`.
 struct ExportedPollMetrics: Sendable {
-    let requests, retries, rateLimitWaits, tokenRefreshes, permissionErrors, gaps, fetched, rateShareWaits, cursorFallbacks: Counter
+    let requests, retries, rateLimitWaits, tokenRefreshes, permissionErrors, gaps, fetched, rateShareWaits, cursorFallbacks, setupRestarts: Counter
     let rateLimitWaitSeconds, throttleWaitSeconds, gapSeconds, rateShareWaitSeconds: FloatingPointCounter
 
     init(source: String) {
@@ -63,6 +64,7 @@ struct ExportedPollMetrics: Sendable {
         fetched = Counter(label: MetricName.sourceEventsFetched, dimensions: labels)
         rateShareWaits = Counter(label: MetricName.sourceRateShareWaits, dimensions: labels)
         cursorFallbacks = Counter(label: MetricName.sourceCursorFallbacks, dimensions: labels)
+        setupRestarts = Counter(label: MetricName.sourceSetupRestarts, dimensions: labels)
         rateShareWaitSeconds = FloatingPointCounter(label: MetricName.sourceRateShareWait, dimensions: labels)
         rateLimitWaitSeconds = FloatingPointCounter(label: MetricName.sourceRateLimitWait, dimensions: labels)
         throttleWaitSeconds = FloatingPointCounter(label: MetricName.sourceThrottleWait, dimensions: labels)
@@ -81,6 +83,7 @@ struct ExportedPollMetrics: Sendable {
         add(fetched, before.eventsFetched, after.eventsFetched)
         add(rateShareWaits, before.rateShareWaits, after.rateShareWaits)
         add(cursorFallbacks, before.cursorFallbacks, after.cursorFallbacks)
+        add(setupRestarts, before.setupRestarts, after.setupRestarts)
         add(rateShareWaitSeconds, before.rateShareWaitSeconds, after.rateShareWaitSeconds)
         add(rateLimitWaitSeconds, before.rateLimitWaitSeconds, after.rateLimitWaitSeconds)
         add(throttleWaitSeconds, before.throttleWaitSeconds, after.throttleWaitSeconds)

@@ -60,9 +60,59 @@ final class PollRequester: Sendable {
         try await send(request, api: api, currentToken: nil) { response, endpoint throws(PollError) in response.body }
     }
 
+    /// A listing page of a list-then-fetch stream: its documents and the next page.
+    func fetchListing(_ request: HTTPRequest, api: any VendorAPI, listing: ContentListing, currentToken: String?) async throws -> ContentListing.Page {
+        try await send(request, api: api, currentToken: currentToken) { response, endpoint throws(PollError) in
+            guard let origin else { throw PollError(.invalidRequest(reason: "baseURL is not an http(s) URL"), endpoint: endpoint) }
+            let document = JSONDocument()
+            let root = try parseJSON(response, document: document, endpoint: endpoint)
+            guard let list = root.value(at: api.eventsPath), list.kind == .array else {
+                throw PollError(.malformedBody(reason: "no content list at \(api.eventsPath.joined(separator: "."))"), endpoint: endpoint)
+            }
+            var entries: [ContentListing.Entry] = []
+            for item in list.elements {
+                guard let id = item.value(at: listing.idPath)?.text, !id.isEmpty, let url = item.value(at: listing.urlPath)?.string,
+                      let created = Timestamp(json: item.value(at: listing.createdPath)) else {
+                    throw PollError(.malformedBody(reason: "a listed document lacks its id, URL or creation time"), endpoint: endpoint)
+                }
+                guard URLParts(url)?.sameOrigin(as: origin) == true else {
+                    throw PollError(.unsafeNextLink(host: URLParts(url)?.host ?? "an unparsable URL"), endpoint: endpoint)
+                }
+                let expiration = listing.expirationPath.flatMap { Timestamp(json: item.value(at: $0)) }
+                entries.append(ContentListing.Entry(id: id, url: url, created: created, expiration: expiration))
+            }
+            let next = try api.paging.next(root: root, response: response, eventCount: entries.count, pageSize: settings.pageSize,
+                                           current: currentToken ?? request.url, lastEventTime: nil, origin: origin, endpoint: endpoint,
+                                           stream: "\(api.sourceType)/\(api.stream)")
+            return ContentListing.Page(entries: entries, next: next)
+        }
+    }
+
+    /// One listed document's events, or nil when the vendor answers that it expired.
+    func fetchContent(_ entry: ContentListing.Entry, api: any VendorAPI, listing: ContentListing) async throws -> FetchedPage? {
+        let request = HTTPRequest(url: entry.url, headers: [("Accept", "application/json")])
+        return try await send(request, api: api, currentToken: nil, acceptError: listing.expired) { response, endpoint throws(PollError) in
+            guard (200..<300).contains(response.status) else { return nil }
+            let document = JSONDocument()
+            let root = try parseJSON(response, document: document, endpoint: endpoint)
+            let events = try events(in: root, at: listing.eventsPath, api: api, endpoint: endpoint)
+            return FetchedPage(body: document.bytes, events: events, next: .end)
+        }
+    }
+
+    /// Sends a stream's `StreamSetup` request until the vendor confirms it (or says it already was).
+    func perform(_ setup: StreamSetup, api: any VendorAPI) async throws {
+        try await send(setup.request, api: api, currentToken: nil, acceptError: setup.alreadyDone, watchSetup: false) { _, _ throws(PollError) in }
+    }
+
     /// Sends `request` until it succeeds, `parse` turning a 2xx answer into the result (a
     /// retryable parse error, such as a truncated body, is retried like a 5xx).
+    /// - Parameters:
+    ///   - acceptError: error answers that `parse` takes like a success (an expired document, a
+    ///     subscription that is already enabled).
+    ///   - watchSetup: whether an answer the stream's `StreamSetup` calls lost is thrown as such.
     private func send<Result: Sendable>(_ request: HTTPRequest, api: any VendorAPI, currentToken: String?,
+                                        acceptError: (@Sendable (HTTPResponse) -> Bool)? = nil, watchSetup: Bool = true,
                                         parse: (HTTPResponse, String) throws(PollError) -> Result) async throws -> Result {
         let endpoint = Redaction.url(request.url)
         var failures = 0
@@ -80,7 +130,8 @@ final class PollRequester: Sendable {
             }
             if throttle > .zero { metrics.update { $0.throttleWaitSeconds += throttle.seconds } }
             if max(throttle, shareWait) > .zero { try await clock.sleep(for: max(throttle, shareWait)) }
-            let outcome = try await attempt(request, api: api, currentToken: currentToken, endpoint: endpoint, mayRenew: !renewedCredential, parse: parse)
+            let outcome = try await attempt(request, api: api, currentToken: currentToken, endpoint: endpoint, mayRenew: !renewedCredential,
+                                            acceptError: acceptError, watchSetup: watchSetup, parse: parse)
             let failure: PollError
             let serverWait: Duration?
             switch outcome {
@@ -117,6 +168,7 @@ final class PollRequester: Sendable {
 
     /// One request: credentials, send, classify. Throws what retrying cannot fix.
     private func attempt<Result>(_ request: HTTPRequest, api: any VendorAPI, currentToken: String?, endpoint: String, mayRenew: Bool,
+                                 acceptError: (@Sendable (HTTPResponse) -> Bool)?, watchSetup: Bool,
                                  parse: (HTTPResponse, String) throws(PollError) -> Result) async throws -> Attempt<Result> {
         var signed = request
         var response: HTTPResponse
@@ -136,8 +188,14 @@ final class PollRequester: Sendable {
         if (200..<300).contains(response.status), let status = api.failureStatus(in: response) {
             response = HTTPResponse(status: status, headers: response.headers, body: response.body, httpVersion: response.httpVersion)
         }
+        let failed = !(200..<300).contains(response.status)
+        if failed, watchSetup, let setup = api.setup, setup.lost(response) {
+            var error = PollError(.setupLost(status: response.status, what: setup.name), endpoint: endpoint)
+            error.detail = detail(response)
+            throw error
+        }
         switch response.status {
-        case 200..<300:
+        case _ where failed && acceptError?(response) == true, 200..<300:
             let page: Result
             do {
                 page = try parse(response, endpoint)
@@ -190,16 +248,18 @@ final class PollRequester: Sendable {
         return Redaction.text(text, secrets: authenticator.redactions).replacingAll("\n", with: " ")
     }
 
-    private func parse(_ response: HTTPResponse, api: any VendorAPI, request: HTTPRequest, currentToken: String?, endpoint: String) throws(PollError) -> FetchedPage {
-        let document = JSONDocument()
-        let root: JSONValue
+    private func parseJSON(_ response: HTTPResponse, document: JSONDocument, endpoint: String) throws(PollError) -> JSONValue {
         do {
-            root = try document.parse(response.body)
+            return try document.parse(response.body)
         } catch {
             throw PollError(.malformedBody(reason: "\(error.description) (\(response.body.count) bytes)"), endpoint: endpoint)
         }
-        guard let list = root.value(at: api.eventsPath), list.kind == .array else {
-            throw PollError(.malformedBody(reason: "no event array at \(api.eventsPath.joined(separator: "."))"), endpoint: endpoint)
+    }
+
+    /// The events of the array at `path`: byte range, vendor id (a content hash when there is none) and time.
+    private func events(in root: JSONValue, at path: [String], api: any VendorAPI, endpoint: String) throws(PollError) -> [FetchedPage.Event] {
+        guard let list = root.value(at: path), list.kind == .array else {
+            throw PollError(.malformedBody(reason: "no event array at \(path.joined(separator: "."))"), endpoint: endpoint)
         }
         var events: [FetchedPage.Event] = []
         for event in list.elements {
@@ -207,6 +267,13 @@ final class PollRequester: Sendable {
             let id = event.value(at: api.idPath)?.text.flatMap { $0.isEmpty ? nil : $0 } ?? RecordID.contentHash(event.rawBytes)
             events.append(FetchedPage.Event(range: range, id: id, time: Timestamp(json: event.value(at: api.timePath))))
         }
+        return events
+    }
+
+    private func parse(_ response: HTTPResponse, api: any VendorAPI, request: HTTPRequest, currentToken: String?, endpoint: String) throws(PollError) -> FetchedPage {
+        let document = JSONDocument()
+        let root = try parseJSON(response, document: document, endpoint: endpoint)
+        let events = try events(in: root, at: api.eventsPath, api: api, endpoint: endpoint)
         guard let origin else {
             throw PollError(.invalidRequest(reason: "baseURL is not an http(s) URL"), endpoint: endpoint)
         }

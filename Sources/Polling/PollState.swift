@@ -17,6 +17,9 @@ public struct PollState: Sendable, Equatable {
     public var position: String?
     /// When a page of this stream was last fetched successfully.
     public var lastSuccess: Timestamp?
+    /// List-then-fetch streams: the documents already fetched (`ContentListing.Entry.digest` →
+    /// creation time in seconds), kept while the lookback can list them again.
+    public var fetchedDocuments: [String: Int64] = [:]
 
     public struct Watermark: Sendable, Equatable {
         public var time: Timestamp
@@ -80,6 +83,16 @@ public struct PollState: Sendable, Equatable {
             writer.raw(",\"ok\":")
             writer.string(lastSuccess.description)
         }
+        if !fetchedDocuments.isEmpty {
+            writer.raw(",\"docs\":{")
+            for (index, digest) in fetchedDocuments.keys.sorted().enumerated() {
+                if index > 0 { writer.raw(UInt8(ascii: ",")) }
+                writer.string(digest)
+                writer.raw(UInt8(ascii: ":"))
+                writer.integer(fetchedDocuments[digest] ?? 0)
+            }
+            writer.raw(UInt8(ascii: "}"))
+        }
         writer.raw(UInt8(ascii: "}"))
     }
 
@@ -106,6 +119,13 @@ public struct PollState: Sendable, Equatable {
         if let ok = object["ok"] {
             guard let time = Timestamp(json: ok) else { return nil }
             lastSuccess = time
+        }
+        if let documents = object["docs"] {
+            guard documents.kind == .object else { return nil }
+            for (digest, created) in documents.members {
+                guard let seconds = created.int64 else { return nil }
+                fetchedDocuments[digest] = seconds
+            }
         }
     }
 }

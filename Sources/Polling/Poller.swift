@@ -87,7 +87,8 @@ public struct Poller: AuditSource {
 
     /// One page of `api`'s stream, or nil when the stream has nothing to ask for now.
     /// - Parameter force: ask even if the stream completed a cycle within `interval` (after a fallback).
-    private func poll(_ api: any VendorAPI, state: inout PollState, now: Timestamp, force: Bool) async throws -> RawPage? {
+    /// - Parameter setUpAgain: the vendor already dropped the stream's `StreamSetup` once in this call.
+    private func poll(_ api: any VendorAPI, state: inout PollState, now: Timestamp, force: Bool, setUpAgain: Bool = false) async throws -> RawPage? {
         if let reference = api.referenceData, await memory.referenceDue(api.stream, now: now) {
             do {
                 try reference.apply(try await requester.fetchDocument(reference.request, api: api))
@@ -136,8 +137,15 @@ public struct Poller: AuditSource {
             }
         }
 
+        if let setup = api.setup, await memory.setupDue(api.stream) {
+            try await requester.perform(setup, api: api)
+            await memory.setupDone(api.stream)
+        }
         let fetched: FetchedPage
         do {
+            if let listing = api.contents {
+                return try await pollContents(api, listing: listing, state: &state, window: window, request: request, token: token, now: now)
+            }
             fetched = try await requester.fetchPage(request, api: api, currentToken: token)
         } catch let error as PollError where error.isRejectedCursor {
             fallBack(api, state: &state, error: error)
@@ -145,6 +153,14 @@ public struct Poller: AuditSource {
             // token would come back with the old cursor.
             return try await poll(api, state: &state, now: now, force: true)
                 ?? RawPage(sourceType: api.sourceType, stream: api.stream, body: [], events: [], cursor: nil, receivedAt: now)
+        } catch let error as PollError where error.isSetupLost && !setUpAgain {
+            // Microsoft disables a subscription (tenant changes, long inactivity): start it again and
+            // carry on where the stream stands, saying so.
+            logger.warning("the vendor dropped what the stream needs; setting it up again",
+                           metadata: ["stream": "\(api.stream)", "error": "\(error)"])
+            metrics.update { $0.setupRestarts += 1 }
+            await memory.setupNeeded(api.stream)
+            return try await poll(api, state: &state, now: now, force: true, setUpAgain: true)
         }
 
         for event in fetched.events {
@@ -167,15 +183,88 @@ public struct Poller: AuditSource {
         } else if case .page(let next) = fetched.next {
             state.window = PollState.Window(from: window.from, to: window.to, next: next)
         } else {
-            // Only now, with every page of the window fetched (and each committed before the next
-            // is asked for), does the stream move on: newest-first windows never skip.
-            state.window = nil
-            state.since = max(state.since, window.to)
-            // A window cut short by `maximumWindow` is not "caught up": the next one follows at once.
-            let end = now.minus(max(settings.lag(for: api.stream), api.minimumLag)).wholeSeconds
-            if api.maximumWindow == nil || window.to >= end { await memory.markCompleted(api.stream, now: now) }
+            await finish(window, api: api, state: &state, now: now)
         }
         return RawPage(sourceType: api.sourceType, stream: api.stream, body: fetched.body, events: fetched.events.map(\.range), cursor: nil, receivedAt: now)
+    }
+
+    /// The last page of `window` is committed with this state: only now, with every page of the
+    /// window fetched (and each committed before the next is asked for), does the stream move on,
+    /// so newest-first windows never skip.
+    private func finish(_ window: PollWindow, api: any VendorAPI, state: inout PollState, now: Timestamp) async {
+        state.window = nil
+        state.since = max(state.since, window.to)
+        // Documents created before the next window's start cannot be listed again.
+        let oldest = state.since.minus(settings.lookback(for: api.stream)).microseconds / 1_000_000
+        state.fetchedDocuments = state.fetchedDocuments.filter { $0.value >= oldest }
+        // A window cut short by `maximumWindow` is not "caught up": the next one follows at once.
+        let end = now.minus(max(settings.lag(for: api.stream), api.minimumLag)).wholeSeconds
+        if api.maximumWindow == nil || window.to >= end { await memory.markCompleted(api.stream, now: now) }
+    }
+
+    /// One step of a list-then-fetch stream (see `ContentListing`): the listing page at `request`
+    /// (kept in memory while its documents are fetched), then its next documents not fetched yet,
+    /// `parallel` at a time, as one page of events. The window moves to the next listing page only
+    /// when every document of this one is delivered (or recorded as a gap).
+    private func pollContents(_ api: any VendorAPI, listing: ContentListing, state: inout PollState, window: PollWindow,
+                              request: HTTPRequest, token: String?, now: Timestamp) async throws -> RawPage {
+        let page: ContentListing.Page
+        if let kept = await memory.listing(api.stream, url: request.url) {
+            page = kept
+        } else {
+            page = try await requester.fetchListing(request, api: api, listing: listing, currentToken: token)
+            await memory.keep(page, stream: api.stream, url: request.url)
+        }
+        state.lastSuccess = now
+        let pending = page.entries.filter { state.fetchedDocuments[$0.digest] == nil }
+        let stayOnThisPage = PollState.Window(from: window.from, to: window.to, next: request.url)
+
+        let expired = pending.filter { $0.expiration.map { $0 <= now } ?? false }
+        if !expired.isEmpty {
+            for entry in expired { state.fetchedDocuments[entry.digest] = entry.created.microseconds / 1_000_000 }
+            state.window = stayOnThisPage
+            let from = expired.map(\.created).min() ?? now, to = expired.compactMap(\.expiration).max() ?? now
+            logger.warning("listed documents expired before they could be fetched; recording a gap",
+                           metadata: ["stream": "\(api.stream)", "documents": "\(expired.count)", "from": "\(from)"])
+            return gapRecord(from: from, to: max(to, from), reason: .contentExpired, api: api, now: now)
+        }
+
+        let batch = Array(pending.prefix(listing.parallel))
+        var fetched = [FetchedPage?](repeating: nil, count: batch.count)
+        try await withThrowingTaskGroup(of: (Int, FetchedPage?).self) { group in
+            for (index, entry) in batch.enumerated() {
+                group.addTask { [requester] in (index, try await requester.fetchContent(entry, api: api, listing: listing)) }
+            }
+            for try await (index, result) in group { fetched[index] = result }
+        }
+        var body: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        var expiredNow: [ContentListing.Entry] = []
+        for (entry, document) in zip(batch, fetched) {
+            guard let document else {
+                expiredNow.append(entry)  // answered as expired: a gap on the next step
+                continue
+            }
+            for event in document.events {
+                ranges.append((event.range.lowerBound + body.count)..<(event.range.upperBound + body.count))
+                if let time = event.time, time >= (state.watermark?.time ?? .zero) {
+                    state.watermark = PollState.Watermark(time: time, id: event.id)
+                }
+            }
+            body += document.body
+            state.fetchedDocuments[entry.digest] = entry.created.microseconds / 1_000_000
+        }
+        if !expiredNow.isEmpty { await memory.markExpired(expiredNow, stream: api.stream, url: request.url, now: now) }
+        metrics.update { $0.eventsFetched += ranges.count }
+
+        if pending.count > batch.count || !expiredNow.isEmpty {
+            state.window = stayOnThisPage
+        } else if case .page(let next) = page.next {
+            state.window = PollState.Window(from: window.from, to: window.to, next: next)
+        } else {
+            await finish(window, api: api, state: &state, now: now)
+        }
+        return RawPage(sourceType: api.sourceType, stream: api.stream, body: body, events: ranges, cursor: nil, receivedAt: now)
     }
 
     /// The vendor rejected a stored page token or position: start the stream again from its time
@@ -201,18 +290,21 @@ public struct Poller: AuditSource {
     /// A page holding one `auditrelay.gap` event for the interval that can no longer be fetched;
     /// it moves `since` to the retention floor.
     private func gapPage(_ gap: Gap, api: any VendorAPI, state: inout PollState, now: Timestamp) -> RawPage {
-        let seconds = gap.to.duration(since: gap.from).seconds
         logger.warning("events older than the vendor's retention cannot be fetched; recording a gap",
                        metadata: ["stream": "\(api.stream)", "from": "\(gap.from)", "to": "\(gap.to)", "reason": "\(gap.reason.rawValue)"])
-        metrics.update {
-            $0.gaps += 1
-            $0.gapSeconds += seconds
-        }
         state.since = gap.to
         state.window = nil
         state.position = nil
-        let body = GapEvent.json(sourceID: settings.id, sourceType: api.sourceType, stream: api.stream,
-                                 from: gap.from, to: gap.to, reason: gap.reason.rawValue)
+        return gapRecord(from: gap.from, to: gap.to, reason: gap.reason, api: api, now: now)
+    }
+
+    /// A page holding one `auditrelay.gap` event, counted in the gap metrics.
+    private func gapRecord(from: Timestamp, to: Timestamp, reason: Gap.Reason, api: any VendorAPI, now: Timestamp) -> RawPage {
+        metrics.update {
+            $0.gaps += 1
+            $0.gapSeconds += to.duration(since: from).seconds
+        }
+        let body = GapEvent.json(sourceID: settings.id, sourceType: api.sourceType, stream: api.stream, from: from, to: to, reason: reason.rawValue)
         return RawPage(sourceType: api.sourceType, stream: GapEvent.stream, body: body, events: [0..<body.count], cursor: nil, receivedAt: now)
     }
 
@@ -228,6 +320,30 @@ actor PollerMemory {
     private var nextIndex = 0
     private var credentialRestored = false
     private var referenceDueAt: [String: Timestamp] = [:]
+    private var setUp: Set<String> = []
+    /// Per list-then-fetch stream, the listing page being worked through (URL and page).
+    private var listings: [String: (url: String, page: ContentListing.Page)] = [:]
+
+    func setupDue(_ stream: String) -> Bool { !setUp.contains(stream) }
+    func setupDone(_ stream: String) { setUp.insert(stream) }
+    func setupNeeded(_ stream: String) { setUp.remove(stream) }
+
+    func listing(_ stream: String, url: String) -> ContentListing.Page? {
+        guard let kept = listings[stream], kept.url == url else { return nil }
+        return kept.page
+    }
+
+    func keep(_ page: ContentListing.Page, stream: String, url: String) { listings[stream] = (url, page) }
+
+    /// Documents the vendor answered as expired: listed from now on with their expiry passed.
+    func markExpired(_ entries: [ContentListing.Entry], stream: String, url: String, now: Timestamp) {
+        guard var kept = listings[stream], kept.url == url else { return }
+        let ids = Set(entries.map(\.id))
+        for index in kept.page.entries.indices where ids.contains(kept.page.entries[index].id) {
+            kept.page.entries[index].expiration = now.minus(.seconds(1))
+        }
+        listings[stream] = kept
+    }
 
     func referenceDue(_ stream: String, now: Timestamp) -> Bool { now >= (referenceDueAt[stream] ?? .zero) }
 

@@ -76,6 +76,11 @@ public protocol VendorAPI: Sendable {
     /// body (Veeva Vault: `"responseStatus":"FAILURE"` with `INVALID_SESSION_ID` is a 401). Nil:
     /// the answer is what its status says.
     func failureStatus(in response: HTTPResponse) -> Int?
+    /// Set for list-then-fetch streams (Microsoft 365): the pages list documents of events, see
+    /// `ContentListing`. `idPath`/`timePath` then describe the events inside the documents.
+    var contents: ContentListing? { get }
+    /// A request the vendor needs before the stream can be read (Microsoft's subscription start).
+    var setup: StreamSetup? { get }
 }
 
 /// Reference data a stream needs besides its events: fetched with the source's credentials and
@@ -113,4 +118,6 @@ extension VendorAPI {
     public func explainFailure(_ response: HTTPResponse, now: Timestamp) -> String? { nil }
     public var referenceData: ReferenceData? { nil }
     public func failureStatus(in response: HTTPResponse) -> Int? { nil }
+    public var contents: ContentListing? { nil }
+    public var setup: StreamSetup? { nil }
 }

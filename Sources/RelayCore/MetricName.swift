@@ -28,6 +28,8 @@ public enum MetricName {
     public static let normalizeErrors = "auditrelay_normalize_errors_total"
     /// Stored page tokens or positions the vendor rejected (the stream resumed from its watermark).
     public static let sourceCursorFallbacks = "auditrelay_source_cursor_fallbacks_total"
+    /// Times the vendor dropped what a stream needs (Microsoft's subscription) and it was set up again.
+    public static let sourceSetupRestarts = "auditrelay_source_setup_restarts_total"
     // Sinks
     public static let sinkRecordsSent = "auditrelay_sink_records_sent_total"
     public static let sinkRecordsAcknowledged = "auditrelay_sink_records_acknowledged_total"

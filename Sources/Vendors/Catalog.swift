@@ -36,7 +36,7 @@ public enum VendorCatalog {
         Vendor(GitHubNormalizer(), polled: GitHubSource.self),
         Vendor(GoogleWorkspaceNormalizer(), polled: GoogleWorkspaceSource.self),
         Vendor(KandjiNormalizer(), polled: KandjiSource.self),
-        Vendor(Microsoft365Normalizer()),
+        Vendor(Microsoft365Normalizer(), polled: Microsoft365Source.self),
         Vendor(OktaNormalizer(), polled: OktaSource.self),
         Vendor(OneLoginNormalizer(), polled: OneLoginSource.self),
         Vendor(PingOneNormalizer(), polled: PingOneSource.self),

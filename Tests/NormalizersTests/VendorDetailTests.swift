@@ -164,7 +164,7 @@ import Testing
         ])
         #expect(registry.normalizer(for: "duo")?.streams == ["administrator", "authentication", "telephony", "activity"])
         #expect(registry.normalizer(for: "github")?.streams == ["audit_log", "audit_log_git", "webhook"])
-        #expect(registry.normalizer(for: "microsoft-365")?.streams == ["Audit.AzureActiveDirectory", "Audit.Exchange", "Audit.SharePoint", "Audit.General"])
+        #expect(registry.normalizer(for: "microsoft-365")?.streams == ["Audit.AzureActiveDirectory", "Audit.Exchange", "Audit.SharePoint", "Audit.General", "DLP.All"])
         #expect(registry.normalizer(for: "salesforce")?.streams == ["eventlogfile", "realtime", "setupaudittrail"])
         #expect(registry.normalizer(for: "servicenow")?.streams == ["sys_audit", "isc_export_event", "sys_user_has_role", "sysevent"])
         #expect(registry.normalizer(for: "conductor-one")?.streams == ["system_log"])

@@ -94,6 +94,21 @@ final class Lookalike: @unchecked Sendable {
         return try document.parse(response.body)[key]?.array.compactMap(\.string) ?? []
     }
 
+    /// A vendor-specific statistic that is an object of counts (Microsoft's fetches per blob).
+    func statisticCounts(_ key: String) async throws -> [String: Int] {
+        let response = try await HTTPClient().send(HTTPRequest(url: "\(baseURL)/_stats"))
+        let document = JSONDocument()
+        var counts: [String: Int] = [:]
+        guard let object = try document.parse(response.body)[key] else { return [:] }
+        for (name, value) in object.members { counts[name] = Int(value.int64 ?? -1) }
+        return counts
+    }
+
+    /// A vendor-specific control request (`POST path` with a JSON body); the answer's body.
+    func control(_ path: String, _ body: String) async throws -> [UInt8] {
+        try await post(path, body).body
+    }
+
     struct Stats {
         var ids: [String]
         var tokenRequests: Int

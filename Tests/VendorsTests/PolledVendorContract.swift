@@ -83,7 +83,8 @@ struct VendorCase: Sendable, CustomTestStringConvertible {
 @Suite(.timeLimit(.minutes(5))) struct PolledVendorContractTests {
     static let cases: [VendorCase] = [OktaTests.ssws, DuoTests.vendorCase, OneLoginTests.vendorCase, PingOneTests.vendorCase,
                                       WorkdayTests.vendorCase, VeevaVaultTests.vendorCase, AppOmniTests.vendorCase,
-                                      GitHubTests.vendorCase, SlackTests.vendorCase, BoxTests.vendorCase, GoogleWorkspaceTests.vendorCase]
+                                      GitHubTests.vendorCase, SlackTests.vendorCase, BoxTests.vendorCase, GoogleWorkspaceTests.vendorCase,
+                                      Microsoft365Tests.vendorCase]
 
     @Test(arguments: cases)
     func deliversEveryEventOnceAcrossPagesRateLimitsServerErrorsTimeoutsAndTruncation(_ vendorCase: VendorCase) async throws {
@@ -139,6 +140,25 @@ struct VendorCase: Sendable, CustomTestStringConvertible {
         let reports = logs.lines.filter { $0.hasPrefix("error") && $0.contains(vendorCase.permissionText) }
         #expect(reports.count == 1, "\(logs.lines)")
         for secret in vendorCase.secrets { #expect(!message.contains(secret) && !logs.text.contains(secret)) }
+    }
+
+    @Test(arguments: cases)
+    func aBackfillBeyondTheVendorsRetentionIsAGapRecordAndEveryEventStillComes(_ vendorCase: VendorCase) async throws {
+        let vendor = try vendorCase.start(events: 200)
+        defer { vendor.stop() }
+        let logs = LogCapture()
+        let log = TestRecordLog()
+        let poller = try vendorCase.source(vendor) { $0.backfill = .duration($0.retention + .seconds(2 * 86_400)) }
+            .makePoller(clock: InstantSleepClock(), logger: logs.logger())
+        #expect(await PipelineRun.once(poller, log: log, logger: logs.logger()) == nil)
+        let records = await log.records(idPath: vendorCase.idPath)
+        let gaps = records.filter { $0.eventName == "auditrelay.gap" }
+        #expect(gaps.count == poller.streams.count, "one gap per stream: \(gaps.map(\.json))")
+        #expect(gaps.allSatisfy { $0.json.contains(#""gap.reason":"backfill_beyond_retention""#) })
+        let delivered = records.filter { $0.eventName != "auditrelay.gap" }.compactMap(\.vendorID)
+        #expect(delivered.duplicates.isEmpty)
+        #expect(Set(delivered) == Set(try await vendor.stats().ids))
+        #expect(try await vendor.stats().badRequests == 0, "a request reached past the vendor's retention")
     }
 
     @Test(arguments: cases)

@@ -95,6 +95,8 @@ public struct JWTClientAssertion: Sendable {
     public var skew: Duration = .seconds(120)
     /// Extra JOSE header fields; ConductorOne wants a random `nonce` there.
     public var headerNonce = false
+    /// Further JOSE header fields (Microsoft Entra wants the certificate's `x5t` thumbprint).
+    public var headerFields: [(String, JWTValue)] = []
 
     public init(clientID: String, audience: String, key: JWTSigningKey, keyID: String? = nil) {
         self.clientID = clientID
@@ -108,6 +110,7 @@ public struct JWTClientAssertion: Sendable {
         var header: [(String, JWTValue)] = []
         if let keyID { header.append(("kid", .string(keyID))) }
         if headerNonce { header.append(("nonce", .string(Base64URL.encode(randomBytes(16))))) }
+        header += headerFields
         let claims: [(String, JWTValue)] = [
             ("iss", .string(clientID)), ("sub", .string(clientID)), ("aud", .string(audience)),
             ("iat", .integer(seconds)), ("nbf", .integer(seconds - Int64(skew.seconds))),

@@ -11,7 +11,7 @@ import RelayCore
 /// `UserType`); serviceName is `Workload`, `ObjectId` is the resource.
 public struct Microsoft365Normalizer: Normalizer {
     public let sourceType = "microsoft-365"
-    public let streams = ["Audit.AzureActiveDirectory", "Audit.Exchange", "Audit.SharePoint", "Audit.General"]
+    public let streams = ["Audit.AzureActiveDirectory", "Audit.Exchange", "Audit.SharePoint", "Audit.General", "DLP.All"]
 
     public init() {}
 
