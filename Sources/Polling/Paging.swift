@@ -29,6 +29,11 @@ public enum Paging: Sendable {
     /// No token: the next request starts at the last event's time, while pages are full (Duo's
     /// administrator log). Events at that second come again and are dropped as duplicates.
     case lastEventTime
+    /// Keyset paging for sources you query (ServiceNow's Table API, SOQL, SQL): rows ordered by
+    /// (time, id), a full page continues after its last row's `Keyset`, a short page ends the
+    /// window. Rows sharing one timestamp across a page boundary are neither skipped nor repeated,
+    /// which a cursor on the time alone cannot promise.
+    case keyset
 
     public static let linkHeader = Paging.linkHeader(endsWhenRepeated: false)
 
@@ -36,7 +41,7 @@ public enum Paging: Sendable {
     public var followsURLs: Bool {
         switch self {
         case .bodyURL, .linkHeader, .headerURL: return true
-        case .bodyToken, .offset, .lastEventTime: return false
+        case .bodyToken, .offset, .lastEventTime, .keyset: return false
         }
     }
 
@@ -52,11 +57,12 @@ public enum Paging: Sendable {
     /// - Parameters:
     ///   - current: the token or URL this page was requested with (offsets add to it; a repeat is detected against it).
     ///   - lastEventTime: the time of the page's last event (for `.lastEventTime`).
+    ///   - lastKeyset: the page's last event's time as the vendor wrote it, and its id (for `.keyset`).
     ///   - stream: `<sourceType>/<stream>`, named in the error when the vendor repeats a token.
     /// - Throws: `PollError` when a next URL leaves the API's origin (it would carry our
     ///   credentials to another host), when the token cannot be read, or when it repeats.
     public func next(root: JSONValue, response: HTTPResponse, eventCount: Int, pageSize: Int, current: String?,
-                     lastEventTime: Timestamp?, origin: URLParts, endpoint: String, stream: String) throws(PollError) -> Next {
+                     lastEventTime: Timestamp?, lastKeyset: Keyset? = nil, origin: URLParts, endpoint: String, stream: String) throws(PollError) -> Next {
         let found: String?
         switch self {
         case .bodyToken(let paths, let hasMore, let endsWhenRepeated):
@@ -122,6 +128,12 @@ public enum Paging: Sendable {
                 throw PollError(.malformedBody(reason: "a full page whose last event has no readable time cannot be continued"), endpoint: endpoint)
             }
             found = String(lastEventTime.microseconds / 1_000_000)
+        case .keyset:
+            guard eventCount >= pageSize else { return .end }
+            guard let lastKeyset else {
+                throw PollError(.malformedBody(reason: "a full page whose last row has no time or id cannot be continued"), endpoint: endpoint)
+            }
+            found = lastKeyset.token
         }
         guard let found else { return .end }
         if let current, found == current {
@@ -192,5 +204,36 @@ extension Substring {
         while let first = slice.first, characters.contains(first) { slice = slice.dropFirst() }
         while let last = slice.last, characters.contains(last) { slice = slice.dropLast() }
         return String(slice)
+    }
+}
+
+/// Where keyset paging continues: after the row with this time (verbatim, as the vendor wrote it,
+/// so no precision is lost in a round trip) and id. The page token is `["<time>","<id>"]`.
+public struct Keyset: Sendable, Equatable {
+    public var time: String
+    public var id: String
+
+    public init(time: String, id: String) {
+        self.time = time
+        self.id = id
+    }
+
+    /// Reads a page token; nil for anything that is not one.
+    public init?(token: String) {
+        let document = JSONDocument()
+        guard let root = try? document.parse(Array(token.utf8)), root.kind == .array, root.count == 2 else { return nil }
+        let pair = Array(root.elements)
+        guard let time = pair[0].string, let id = pair[1].string else { return nil }
+        self.init(time: time, id: id)
+    }
+
+    public var token: String {
+        var writer = JSONWriter(capacity: time.utf8.count + id.utf8.count + 8)
+        writer.raw(UInt8(ascii: "["))
+        writer.string(time)
+        writer.raw(UInt8(ascii: ","))
+        writer.string(id)
+        writer.raw(UInt8(ascii: "]"))
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 }

@@ -49,7 +49,13 @@ final class PollRequester: Sendable {
     ///   (nil for a window's first page): a repeat of it is an error, and the vendor rejecting it
     ///   is `PollError.isRejectedCursor`.
     func fetchPage(_ request: HTTPRequest, api: any VendorAPI, currentToken: String?) async throws -> FetchedPage {
-        try await send(request, api: api, currentToken: currentToken) { response, endpoint throws(PollError) in
+        if let exchange = api.pageExchange {
+            let response = try await exchange.run(request) { part in
+                try await self.send(part, api: api, currentToken: currentToken) { response, _ throws(PollError) in response }
+            }
+            return try parse(response, api: api, request: request, currentToken: currentToken, endpoint: Redaction.url(request.url))
+        }
+        return try await send(request, api: api, currentToken: currentToken) { response, endpoint throws(PollError) in
             try parse(response, api: api, request: request, currentToken: currentToken, endpoint: endpoint)
         }
     }
@@ -279,8 +285,14 @@ final class PollRequester: Sendable {
         }
         // A URL-paged stream's first request is compared too: Okta's polling `next` equal to it means "nothing more".
         let current = currentToken ?? (api.paging.followsURLs ? request.url : nil)
+        var keyset: Keyset?
+        if case .keyset = api.paging, let last = root.value(at: api.eventsPath)?.elements.reduce(nil, { _, element in element }), let time = last.value(at: api.timePath)?.text,
+           let id = last.value(at: api.idPath)?.text, !time.isEmpty, !id.isEmpty {
+            keyset = Keyset(time: time, id: id)
+        }
         let next = try api.paging.next(root: root, response: response, eventCount: events.count, pageSize: settings.pageSize, current: current,
-                                       lastEventTime: events.last?.time, origin: origin, endpoint: endpoint, stream: "\(api.sourceType)/\(api.stream)")
+                                       lastEventTime: events.last?.time, lastKeyset: keyset, origin: origin, endpoint: endpoint,
+                                       stream: "\(api.sourceType)/\(api.stream)")
         return FetchedPage(body: document.bytes, events: events, next: next)
     }
 }

@@ -81,6 +81,20 @@ public protocol VendorAPI: Sendable {
     var contents: ContentListing? { get }
     /// A request the vendor needs before the stream can be read (Microsoft's subscription start).
     var setup: StreamSetup? { get }
+    /// Set for vendors whose page takes several requests (Snowflake's SQL API); nil: one request, one page.
+    var pageExchange: PageExchange? { get }
+}
+
+/// A page that takes several requests: Snowflake's SQL API answers a statement with 202 and a
+/// handle to poll, then serves the result in partitions. `run` gets the page's request and a
+/// `send` that carries the source's credentials, budget, retries and error classification (any
+/// 2xx answer comes back, 202 included), and returns the page as one response the kit reads like
+/// any other (events at `eventsPath`, paging, ids and times).
+public struct PageExchange: Sendable {
+    public typealias Send = @Sendable (HTTPRequest) async throws -> HTTPResponse
+    public var run: @Sendable (HTTPRequest, Send) async throws -> HTTPResponse
+
+    public init(run: @escaping @Sendable (HTTPRequest, Send) async throws -> HTTPResponse) { self.run = run }
 }
 
 /// Reference data a stream needs besides its events: fetched with the source's credentials and
@@ -120,4 +134,5 @@ extension VendorAPI {
     public func failureStatus(in response: HTTPResponse) -> Int? { nil }
     public var contents: ContentListing? { nil }
     public var setup: StreamSetup? { nil }
+    public var pageExchange: PageExchange? { nil }
 }
