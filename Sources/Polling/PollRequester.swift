@@ -200,6 +200,9 @@ final class PollRequester: Sendable {
             error.detail = detail(response)
             throw error
         }
+        if !failed, let message = api.explainNonAPIAnswer(response) {
+            throw PollError(.explained(status: response.status, message: "\(api.sourceType): \(message)"), endpoint: endpoint)
+        }
         switch response.status {
         case _ where failed && acceptError?(response) == true, 200..<300:
             let page: Result

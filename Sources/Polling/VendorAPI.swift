@@ -76,6 +76,9 @@ public protocol VendorAPI: Sendable {
     /// body (Veeva Vault: `"responseStatus":"FAILURE"` with `INVALID_SESSION_ID` is a 401). Nil:
     /// the answer is what its status says.
     func failureStatus(in response: HTTPResponse) -> Int?
+    /// A 2xx answer that is not the API's (an HTML login, maintenance or hibernation page), in
+    /// plain words; nil: the answer is read as the API's. Default: any `text/html` answer.
+    func explainNonAPIAnswer(_ response: HTTPResponse) -> String?
     /// Set for list-then-fetch streams (Microsoft 365): the pages list documents of events, see
     /// `ContentListing`. `idPath`/`timePath` then describe the events inside the documents.
     var contents: ContentListing? { get }
@@ -132,6 +135,11 @@ extension VendorAPI {
     public func explainFailure(_ response: HTTPResponse, now: Timestamp) -> String? { nil }
     public var referenceData: ReferenceData? { nil }
     public func failureStatus(in response: HTTPResponse) -> Int? { nil }
+    public func explainNonAPIAnswer(_ response: HTTPResponse) -> String? {
+        guard response.header("content-type")?.lowercased().hasPrefix("text/html") == true else { return nil }
+        return "answered with an HTML page instead of its API (a login, maintenance or proxy page): check the source's URL"
+    }
+
     public var contents: ContentListing? { nil }
     public var setup: StreamSetup? { nil }
     public var pageExchange: PageExchange? { nil }

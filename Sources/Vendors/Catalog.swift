@@ -41,7 +41,7 @@ public enum VendorCatalog {
         Vendor(OneLoginNormalizer(), polled: OneLoginSource.self),
         Vendor(PingOneNormalizer(), polled: PingOneSource.self),
         Vendor(SalesforceNormalizer()),
-        Vendor(ServiceNowNormalizer()),
+        Vendor(ServiceNowNormalizer(), polled: ServiceNowSource.self),
         Vendor(SlackNormalizer(), polled: SlackSource.self),
         Vendor(SnowflakeNormalizer()),
         Vendor(VeevaVaultNormalizer(), polled: VeevaVaultSource.self),
