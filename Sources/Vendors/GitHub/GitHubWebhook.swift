@@ -8,9 +8,11 @@ import Webhooks
 ///   with the webhook secret, checked in constant time against `secret` and, during a rotation,
 ///   `previousSecret`. Docs: https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
 /// - Headers: `X-GitHub-Event` (the event, `ping` when a hook is created), `X-GitHub-Delivery`
-///   (a GUID, repeated by a redelivery: the dedupe key), `X-GitHub-Hook-ID`.
+///   (a GUID of the event, repeated by a redelivery and shared by every hook subscribed to the
+///   event: the dedupe key), `X-GitHub-Hook-ID` (the hook).
 ///   Docs: https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers
-///   (confirms the `X-GitHub-Delivery` name marked UNCONFIRMED in vendor-apis.md).
+///   (github/docs `content/webhooks/webhook-events-and-payloads.md` confirms the `X-GitHub-Delivery`
+///   name marked UNCONFIRMED in vendor-apis.md; github/docs#32822 that it identifies the event).
 /// - The headers are not signed (GitHub signs the body only): a captured delivery can be replayed
 ///   with another delivery id. The dedupe window stops honest redeliveries, not that.
 public struct GitHubWebhookSource: WebhookSourceDefinition {
