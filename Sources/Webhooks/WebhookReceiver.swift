@@ -129,10 +129,7 @@ public final class WebhookReceiver: Sendable {
         }
         let source = request.sourceID
         if let id = delivery.deliveryID {
-            if await store.isStored(source: source, deliveryID: id) {
-                metrics.duplicates.increment()
-                return WebhookResponse(status: 200, body: "delivery already stored")
-            }
+            // Claimed before the window is asked: a twin that committed in between is then seen.
             let claimed = state.withLock { $0.inFlight[source, default: []].insert(id).inserted }
             guard claimed else {
                 return .unavailable("the same delivery is being stored; redeliver later", retryAfter: 1)
@@ -140,6 +137,10 @@ public final class WebhookReceiver: Sendable {
         }
         defer {
             if let id = delivery.deliveryID { state.withLock { _ = $0.inFlight[source]?.remove(id) } }
+        }
+        if let id = delivery.deliveryID, await store.isStored(source: source, deliveryID: id) {
+            metrics.duplicates.increment()
+            return WebhookResponse(status: 200, body: "delivery already stored")
         }
         do throws(WebhookStoreError) {
             try await store.store(source: source, delivery: delivery)

@@ -236,6 +236,15 @@ import Glibc
         #expect((result["statuses"] as? [String: Int]) == ["202": 500], "\(result)")
         try await waitUntil(seconds: 60, "500 records in the sink") { Set(sidecar.deliveredIDs()).count == 500 }
         #expect(Set(sidecar.deliveredIDs()) == Set((0..<500).map { "c-\($0)" }))
+
+        // Twins at once (10 ids, 10 copies each): each id stored exactly once, the others 200 or 503.
+        let twins = try await Self.send(["burst", "--port", port, "--secret", Self.secret, "--count", "100", "--distinct", "10", "--prefix", "t"])
+        let statuses = try #require(twins["statuses"] as? [String: Int])
+        #expect(statuses["202"] == 10, "\(twins)")
+        #expect(statuses.keys.allSatisfy { ["200", "202", "503"].contains($0) }, "\(twins)")
+        try await waitUntil(seconds: 30, "the 10 twins in the sink") { sidecar.deliveredIDs().count >= 510 }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(sidecar.deliveredIDs().filter { $0.hasPrefix("t-") }.sorted() == (0..<10).map { "t-\($0)" }.sorted())
     }
 
     @Test func aSIGKILLRightAfterA202LosesNothing() async throws {

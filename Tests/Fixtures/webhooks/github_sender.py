@@ -111,7 +111,7 @@ def burst(args):
     barrier = threading.Barrier(args.count)
 
     def one(index):
-        delivery = f"{args.prefix}-{index}"
+        delivery = f"{args.prefix}-{index % args.distinct if args.distinct else index}"
         body = payload(delivery)
         try:
             barrier.wait(timeout=60)
@@ -225,6 +225,7 @@ def main():
     parser.add_argument("--chunked", action="store_true")
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--prefix", default="burst")
+    parser.add_argument("--distinct", type=int, default=0, help="burst: only this many delivery ids (the rest are twins)")
     parser.add_argument("--bytes", type=int, default=30 << 20)
     parser.add_argument("--mode", choices=["headers", "body"], default="headers")
     parser.add_argument("--interval", type=float, default=0.3)
