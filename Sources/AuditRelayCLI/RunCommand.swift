@@ -70,7 +70,7 @@ struct RunCommand: AsyncParsableCommand {
             ops = try OpsServer(listen: configuration.httpListen, registry: registry,
                                 readiness: Readiness(maximumAge: configuration.readinessMaxAge),
                                 status: { await monitor.refresh() }, started: { await service.started },
-                                webhooks: receiver.map { WebhookRoute(receiver: $0, readTimeout: configuration.webhooks.readTimeout) },
+                                webhooks: receiver.map { WebhookRoute(receiver: $0, settings: configuration.webhooks) },
                                 logger: logger)
         } catch {
             logger.critical("cannot start the HTTP endpoint", metadata: ["error": "\(error)", "listen": "\(configuration.httpListen)"])

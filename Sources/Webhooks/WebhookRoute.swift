@@ -6,18 +6,34 @@ import Foundation
 /// it is read, a chunked body is counted chunk by chunk, and the read has a deadline. The header
 /// phase is FlyingFox's (no deadline, no header size bound), so this route is meant for a private
 /// network; an internet-facing port should be `webhooks.listen` (see `WebhookListener`).
+/// FlyingFox accepts every connection, so the `maxConcurrent` bound is enforced here: requests
+/// beyond it are answered 503 before their body is read.
 public struct WebhookRoute: HTTPHandler {
     public static let pattern = "/webhooks/*"
     private let receiver: WebhookReceiver
     private let readTimeout: Duration
+    private let maxConcurrent: Int
+    private let active = Locked(0)
 
-    public init(receiver: WebhookReceiver, readTimeout: Duration) {
+    public init(receiver: WebhookReceiver, settings: WebhookSettings) {
         self.receiver = receiver
-        self.readTimeout = readTimeout
+        readTimeout = settings.readTimeout
+        maxConcurrent = settings.maxConcurrent
     }
 
     public func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let response = await answer(request)
+        let admitted = active.withLock { count in
+            guard count < maxConcurrent else { return false }
+            count += 1
+            return true
+        }
+        let response: WebhookResponse
+        if admitted {
+            response = await answer(request)
+            active.withLock { $0 -= 1 }
+        } else {
+            response = .unavailable("too many webhook requests at once; redeliver later", retryAfter: 1)
+        }
         var headers = HTTPHeaders()
         for (name, value) in response.headers { headers[HTTPHeader(name)] = value }
         headers[.contentType] = "text/plain; charset=utf-8"

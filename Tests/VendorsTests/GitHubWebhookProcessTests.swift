@@ -188,6 +188,33 @@ import Glibc
         try await waitUntil(seconds: 20, "ops-1 in the sink") { sidecar.deliveredIDs() == ["ops-1"] }
     }
 
+    /// On `http.listen` (FlyingFox) the webhook route bounds its own concurrency and gives a slow
+    /// body's slot back after `readTimeout`; closing that connection is FlyingFox's business (it
+    /// reads a small body to its end before answering), which is why `webhooks.listen` is the port
+    /// to expose.
+    @Test func theOpsListenerBoundsConcurrentRequestsAndFreesSlowBodiesSlots() async throws {
+        let work = try Self.workDirectory()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let sidecar = try Sidecar(work: work, extra: ", maxConcurrent: 1")
+        let port = String(try await sidecar.port("listening"))
+        // A body trickling in holds the only slot (FlyingFox reads bodies over 4 KiB lazily)...
+        async let slow = Self.send(["slow", "--port", port, "--secret", Self.secret, "--mode", "body", "--size", "8000",
+                                    "--interval", "0.2", "--give-up", "6"])
+        try await Task.sleep(for: .milliseconds(700))
+        // ...so another request is turned away at once instead of queueing without bound...
+        let busy = try await Self.send(["send", "--port", port, "--secret", Self.secret, "--delivery", "busy"])
+        #expect(Self.status(busy) == 503)
+        #expect((busy["headers"] as? [String: String])?["retry-after"] == "1")
+        // ...until readTimeout (2 s) frees the slot, while the slow client is still sending.
+        let started = ContinuousClock.now
+        try await waitUntil(seconds: 5, "the slot freed") {
+            Self.status(try Self.sendBlocking(["send", "--port", port, "--secret", Self.secret, "--delivery", "busy"])) == 202
+        }
+        #expect(ContinuousClock.now - started < .seconds(4))
+        #expect(Self.status(try await slow) != 202)
+        #expect(sidecar.process.process.isRunning)
+    }
+
     @Test func a30MiBBodyIs413WithoutBeingBuffered() async throws {
         let work = try Self.workDirectory()
         defer { try? FileManager.default.removeItem(atPath: work) }

@@ -174,7 +174,7 @@ def oversize(args):
 
 def slow(args):
     """Sends the request one byte every args.interval seconds; reports when the server gave up."""
-    body = payload("slow")
+    body = payload("slow", args.size)
     data = request_head(args, len(body), signature=sign(body, args.secret), delivery="slow")
     if args.mode == "body":
         prefix, trickle = data, body
