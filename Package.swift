@@ -48,11 +48,25 @@ let package = Package(
         .target(name: "Replay", dependencies: ["RelayCore"]),
         // Stage 2's kit: the normalized record's setters, behavior rules, page normalization.
         .target(name: "Normalizers", dependencies: ["RelayCore"]),
+        // The push-source kit every vendor webhook uses: routing, bounded body reading, its own
+        // hardened HTTP/1.1 listener, signature helpers, durable acknowledgement.
+        .target(
+            name: "Webhooks",
+            dependencies: [
+                "RelayCore",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Stages 1 and 2 per vendor, one folder each (Sources/Vendors/<Vendor>/: its poller, its
         // normalizer, its behavior table), and the catalog of every vendor.
         .target(
             name: "Vendors",
-            dependencies: ["RelayCore", "Polling", "Normalizers", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["RelayCore", "Polling", "Webhooks", "Normalizers", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Stage 3: GeoIP/ASN enrichment. GeoIP is the pure-Swift MaxMind DB reader (no dependencies).
         .target(name: "GeoIP"),
@@ -76,7 +90,7 @@ let package = Package(
         .target(
             name: "Relay",
             dependencies: [
-                "RelayCore", "Replay", "Vendors", "Normalizers", "Enrichment", "Sinks", "Spool",
+                "RelayCore", "Replay", "Vendors", "Webhooks", "Normalizers", "Enrichment", "Sinks", "Spool",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -100,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "AuditRelayCLI",
             dependencies: [
-                "Relay", "RelayCore", "Replay", "Vendors", "Normalizers", "Polling", "Operations", "Spool", "Enrichment", "GeoIP",
+                "Relay", "RelayCore", "Replay", "Vendors", "Webhooks", "Normalizers", "Polling", "Operations", "Spool", "Enrichment", "GeoIP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -144,7 +158,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VendorsTests",
-            dependencies: ["Vendors", "Replay", "Polling", "Relay", "RelayCore", "Normalizers", "Sinks", "TestHelpers", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Vendors", "Replay", "Polling", "Webhooks", "Relay", "RelayCore", "Normalizers", "Sinks", "TestHelpers", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
         ),
     ]
 )

@@ -19,7 +19,7 @@ swift build --build-tests
 # one suite at a time instead of competing with the rest for the 2 cores. HTTP2Tests counts
 # connections nghttpd saw; under full-suite load the shared test process' curl handles can time out
 # a TLS handshake and reconnect, so it too runs alone.
-serial=(HTTP2Tests SpoolCrashTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests PolledVendorCrashTests)
+serial=(HTTP2Tests SpoolCrashTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests PolledVendorCrashTests GitHubWebhookProcessTests)
 skip=$(IFS='|'; echo "${serial[*]}")
 swift test --skip-build --skip "$skip"
 for suite in "${serial[@]}"; do

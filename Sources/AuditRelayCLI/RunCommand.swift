@@ -8,6 +8,7 @@ import Relay
 import RelayCore
 import ServiceLifecycle
 import UnixSignals
+import Webhooks
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -56,11 +57,21 @@ struct RunCommand: AsyncParsableCommand {
         }
         let service = PipelineService(pipeline: pipeline)
         let monitor = RecordLogMonitor(log: pipeline.log)
+        let receiver: WebhookReceiver?
+        do {
+            receiver = try RelayRuntime.makeWebhookReceiver(configuration, pipeline: pipeline, logger: logger)
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            Terminal.error("cannot start: \(error)")
+            throw ExitCode(1)
+        }
         let ops: OpsServer
         do {
             ops = try OpsServer(listen: configuration.httpListen, registry: registry,
                                 readiness: Readiness(maximumAge: configuration.readinessMaxAge),
-                                status: { await monitor.refresh() }, started: { await service.started }, logger: logger)
+                                status: { await monitor.refresh() }, started: { await service.started },
+                                webhooks: receiver.map { WebhookRoute(receiver: $0, settings: configuration.webhooks) },
+                                logger: logger)
         } catch {
             logger.critical("cannot start the HTTP endpoint", metadata: ["error": "\(error)", "listen": "\(configuration.httpListen)"])
             throw ExitCode(1)
@@ -75,6 +86,15 @@ struct RunCommand: AsyncParsableCommand {
             .init(service: HangupListener(logger: logger, reloader: reloader)),
         ]
         if let reloader { services.append(.init(service: reloader)) }
+        // Last in the list, so the first to stop on SIGTERM: new deliveries get 503 while the
+        // spool is still open for the ones in flight.
+        if let receiver {
+            if let listen = configuration.webhooks.listen {
+                services.append(.init(service: WebhookListener(listen: listen, settings: configuration.webhooks, receiver: receiver, logger: logger)))
+            } else {
+                services.append(.init(service: WebhookShutdown(receiver: receiver)))
+            }
+        }
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -110,5 +130,16 @@ struct HangupListener: Service {
             logger.notice("SIGHUP received: GeoIP databases checked now; the config is not reloaded in place, restart to apply config changes")
             reloader?.refreshNow()
         }
+    }
+}
+
+/// Without a dedicated listener, webhooks are served on the ops server: this tells the receiver to
+/// answer 503 once shutdown starts (the spool closes after the drain).
+struct WebhookShutdown: Service {
+    let receiver: WebhookReceiver
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        receiver.stop()
     }
 }

@@ -7,7 +7,8 @@ import RelayCore
 import ServiceLifecycle
 
 /// The operator endpoint: `/healthz` (the process is alive), `/readyz` (see `Readiness`) and
-/// `/metrics` (Prometheus text). Runs until graceful shutdown.
+/// `/metrics` (Prometheus text), plus `/webhooks/*` when pushed sources are configured. Runs until
+/// graceful shutdown.
 public final class OpsServer: Service, @unchecked Sendable {
     // @unchecked: all stored properties are immutable references to Sendable or actor-isolated state.
     private let server: HTTPServer
@@ -20,7 +21,7 @@ public final class OpsServer: Service, @unchecked Sendable {
     ///   - started: whether the pipeline is running.
     public init(listen: String, registry: PrometheusCollectorRegistry, readiness: Readiness,
                 status: @escaping @Sendable () async -> RecordLogStatus?, started: @escaping @Sendable () async -> Bool,
-                logger: Logger) throws {
+                webhooks: (any HTTPHandler)? = nil, logger: Logger) throws {
         self.logger = logger
         self.address = listen
         let quiet: DisabledLogger = .disabled
@@ -40,6 +41,8 @@ public final class OpsServer: Service, @unchecked Sendable {
             await server.appendRoute("GET /metrics") { _ in
                 HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: Data(registry.emitToBuffer()))
             }
+            // Every method: the handler answers 405 itself, naming POST.
+            if let webhooks { await server.appendRoute("/webhooks/*", to: webhooks) }
         }
     }
 

@@ -30,6 +30,9 @@ public struct Pipeline: Sendable {
     /// With `once`, how many consecutive failures of a source or sink end the run with an error.
     public var onceAttempts = 5
     public var backoff = Backoff()
+    /// Webhook deliveries are appended while the pipeline runs: then it does not finish when its
+    /// polled sources do (there may be none), but at graceful shutdown.
+    public var servesPushedSources = false
     /// Page buffers shared by all sources; one per core (see `PageWorkspaces`).
     let workspaces = PageWorkspaces(count: ProcessInfo.processInfo.activeProcessorCount)
 
@@ -65,6 +68,7 @@ public struct Pipeline: Sendable {
                     }
                 }
             }
+            if servesPushedSources && !once { try? await gracefulShutdown() }
             await log.closeForAppends()
             do {
                 for try await part in group { summary.add(part) }
@@ -143,6 +147,13 @@ public struct Pipeline: Sendable {
         metrics.observe(workspace.records, newFields: workspace.normalizer.newFields, logger: logger)
         let seen = source.deduplicates ? try await dropDuplicates(&workspace.records, source: source.id, metrics: metrics) : []
         for enricher in enrichers { enricher.enrich(&workspace.records) }
+        encodeEnvelopes(in: workspace)
+        try await appendRetrying(workspace.envelopes, cursor: page.cursor.map { (source.id, $0) }, seen: (source.id, seen), logger: logger)
+        return (workspace.records.count, workspace.records.lazy.map(\.eventTime).max())
+    }
+
+    /// Encodes the workspace's records into its envelopes (what the record log stores).
+    func encodeEnvelopes(in workspace: PageWorkspace) {
         for record in workspace.records {
             workspace.writer.reset()
             RecordEncoder.encode(record, into: &workspace.writer)
@@ -151,8 +162,6 @@ public struct Pipeline: Sendable {
             workspace.writer.bytes.withUnsafeBytes { RecordEnvelope.append(record, json: $0, to: &envelope) }
             workspace.envelopes.append(envelope)
         }
-        try await appendRetrying(workspace.envelopes, cursor: page.cursor.map { (source.id, $0) }, seen: (source.id, seen), logger: logger)
-        return (workspace.records.count, workspace.records.lazy.map(\.eventTime).max())
     }
 
     /// Removes records whose eventID the source's dedupe window already holds, or that repeat within

@@ -1,5 +1,6 @@
 import Replay
 import Vendors
+import Webhooks
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,6 +64,13 @@ public struct RelayConfiguration: Sendable {
     public var logFormat: String
     /// On SIGTERM: how long sinks may take to drain before the process exits anyway (the rest stays spooled).
     public var drainTimeout: Duration
+    /// The `webhooks:` section: the dedicated listener and limits for pushed sources.
+    public var webhooks: WebhookSettings
+
+    /// The pushed sources (webhooks); the others are polled.
+    public var webhookSources: [any WebhookSourceDefinition] {
+        sources.compactMap { $0.definition as? any WebhookSourceDefinition }
+    }
 
     /// Parses and validates `value`. Returns the configuration only when there are no problems.
     public static func parse(_ value: ConfigValue, secrets: SecretResolver) -> (RelayConfiguration?, [ConfigProblem]) {
@@ -147,13 +155,24 @@ public struct RelayConfiguration: Sendable {
             drainTimeout = section.duration("drainTimeout", default: drainTimeout)
             section.finish()
         }
+        let webhooks = WebhookSettings(root.section("webhooks"))
+        // A delivery is stored as one record (its body twice at most: rawLog is a JSON string);
+        // one that could never fit a spool segment is a config error now, not a 413 later.
+        let segmentCapacity = RelayRuntime.segmentBytes(spoolMaxBytes: spool.maxBytes)
+        for (index, source) in sources.enumerated() {
+            guard let pushed = source.definition as? any WebhookSourceDefinition else { continue }
+            let needed = RelayRuntime.recordBytes(maxBodyBytes: pushed.maxBodyBytes)
+            if UInt64(needed) > segmentCapacity {
+                diagnostics.report("sources[\(index)].maxBodyBytes", "a delivery of \(pushed.maxBodyBytes) bytes cannot fit a spool segment of \(segmentCapacity) bytes (spool.maxBytes \(spool.maxBytes)): raise spool.maxBytes to at least \(UInt64(needed) * 8) or lower maxBodyBytes")
+            }
+        }
         root.finish()
         let problems = diagnostics.problems
         guard problems.isEmpty else { return (nil, problems) }
         return (RelayConfiguration(workspaceID: workspaceID, sources: sources, sinks: sinks, spool: spool,
                                    geoIPDatabases: databases, geoIPCacheSize: cacheSize, geoIPRefreshInterval: refreshInterval,
                                    httpListen: listen, readinessMaxAge: readinessMaxAge,
-                                   logLevel: level, logFormat: format, drainTimeout: drainTimeout), [])
+                                   logLevel: level, logFormat: format, drainTimeout: drainTimeout, webhooks: webhooks), [])
     }
 }
 

@@ -3,11 +3,12 @@ import Logging
 import Normalizers
 import RelayCore
 import Spool
+import Webhooks
 
 /// Builds a running pipeline from a validated configuration.
 public enum RelayRuntime {
     public static func makePipeline(_ configuration: RelayConfiguration, logger: Logger) throws -> Pipeline {
-        let sources = try configuration.sources.map { source in
+        let sources = try configuration.sources.filter { !($0.definition is any WebhookSourceDefinition) }.map { source in
             Pipeline.SourceRun(
                 source: try source.definition.makeSource(),
                 identity: SourceIdentity(workspaceID: configuration.workspaceID, sourceID: source.definition.id, sourceTTL: source.sourceTTL)
@@ -17,7 +18,9 @@ public enum RelayRuntime {
         let sinks = try configuration.sinks.map { try $0.makeSink(context: context) }
         let geoIP = try makeGeoIPEnricher(configuration)
         let spool = try Spool(configuration: spoolConfiguration(configuration))
-        return Pipeline(sources: sources, sinks: sinks, log: SpoolRecordLog(spool: spool), enrichers: geoIP.map { [$0] } ?? [], logger: logger)
+        var pipeline = Pipeline(sources: sources, sinks: sinks, log: SpoolRecordLog(spool: spool), enrichers: geoIP.map { [$0] } ?? [], logger: logger)
+        pipeline.servesPushedSources = !configuration.webhookSources.isEmpty
+        return pipeline
     }
 
     /// The GeoIP enricher for the configured databases, or nil when none are configured.
@@ -28,9 +31,35 @@ public enum RelayRuntime {
 
     /// The spool settings of a config: its directory, hard size cap and the sinks that must acknowledge.
     public static func spoolConfiguration(_ configuration: RelayConfiguration) -> Spool.Configuration {
-        Spool.Configuration(directory: configuration.spool.directory, maxBytes: configuration.spool.maxBytes,
-                            segmentBytes: min(64 << 20, max(min(4 << 20, configuration.spool.maxBytes / 2), configuration.spool.maxBytes / 8)),
-                            fullPolicy: configuration.spool.fullPolicy == "drop_oldest" ? .dropOldest : .block,
-                            sinks: configuration.sinks.map(\.name))
+        // A webhook delivery is one record as large as its body (twice, escaped, at worst).
+        let largestDelivery = configuration.webhookSources.map { recordBytes(maxBodyBytes: $0.maxBodyBytes) }.max() ?? 0
+        return Spool.Configuration(directory: configuration.spool.directory, maxBytes: configuration.spool.maxBytes,
+                                   segmentBytes: segmentBytes(spoolMaxBytes: configuration.spool.maxBytes),
+                                   maxRecordBytes: max(8 << 20, largestDelivery),
+                                   fullPolicy: configuration.spool.fullPolicy == "drop_oldest" ? .dropOldest : .block,
+                                   sinks: configuration.sinks.map(\.name))
+    }
+
+    /// The spool segment size for a spool of `spoolMaxBytes`.
+    public static func segmentBytes(spoolMaxBytes: UInt64) -> UInt64 {
+        min(64 << 20, max(min(4 << 20, spoolMaxBytes / 2), spoolMaxBytes / 8))
+    }
+
+    /// The largest record a webhook body of `maxBodyBytes` can become: rawLog is a JSON string
+    /// (every quote and backslash escaped, so at most twice the body) plus the normalized fields.
+    public static func recordBytes(maxBodyBytes: Int) -> Int { 2 * maxBodyBytes + (256 << 10) }
+
+    /// The webhook receiver for the configured pushed sources, storing into `pipeline`; nil when
+    /// there are none.
+    public static func makeWebhookReceiver(_ configuration: RelayConfiguration, pipeline: Pipeline, logger: Logger) throws -> WebhookReceiver? {
+        let pushed = configuration.sources.filter { $0.definition is any WebhookSourceDefinition }
+        guard !pushed.isEmpty else { return nil }
+        let endpoints = try configuration.webhookSources.map { try $0.makeEndpoint() }
+        let identities = pushed.map {
+            SourceIdentity(workspaceID: configuration.workspaceID, sourceID: $0.definition.id, sourceTTL: $0.sourceTTL)
+        }
+        let store = PipelineWebhookStore(pipeline: pipeline, identities: identities, spoolWait: configuration.webhooks.spoolWait)
+        let retryAfter = Int(configuration.webhooks.retryAfter.components.seconds)
+        return WebhookReceiver(endpoints: endpoints, store: store, retryAfterSeconds: max(1, retryAfter), logger: logger)
     }
 }

@@ -30,6 +30,13 @@ public enum MetricName {
     public static let sourceCursorFallbacks = "auditrelay_source_cursor_fallbacks_total"
     /// Times the vendor dropped what a stream needs (Microsoft's subscription) and it was set up again.
     public static let sourceSetupRestarts = "auditrelay_source_setup_restarts_total"
+    // Webhooks (pushed sources)
+    /// Webhook requests answered, by source and HTTP status.
+    public static let webhookRequests = "auditrelay_webhook_requests_total"
+    /// Webhook requests refused for a missing or wrong signature (`reason` missing|invalid).
+    public static let webhookSignatureFailures = "auditrelay_webhook_signature_failures_total"
+    /// Webhook deliveries answered 503 because the spool stayed full.
+    public static let webhookSpoolFull = "auditrelay_webhook_spool_full_total"
     // Sinks
     public static let sinkRecordsSent = "auditrelay_sink_records_sent_total"
     public static let sinkRecordsAcknowledged = "auditrelay_sink_records_acknowledged_total"

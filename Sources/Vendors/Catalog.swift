@@ -60,7 +60,14 @@ public enum VendorCatalog {
     /// Every vendor's normalizer, by source type.
     public static let normalizers = NormalizerRegistry(vendors.map(\.normalizer))
 
-    /// The polled source types a config may name, with their parsers.
+    /// Pushed source types (webhooks, served by the webhook receiver instead of polled), with their
+    /// parsers. Their records use the vendor's normalizer (`github-webhook` -> `github`).
+    public static let pushed: [String: @Sendable (ConfigSection) -> any SourceDefinition] = [
+        "github-webhook": { GitHubWebhookSource($0) },
+    ]
+
+    /// The source types a config may name (polled and pushed), with their parsers.
     public static let sources: [String: @Sendable (ConfigSection) -> any SourceDefinition] = Dictionary(
         uniqueKeysWithValues: vendors.compactMap { vendor in vendor.source.map { (vendor.sourceType, $0) } })
+        .merging(pushed) { polled, _ in polled }
 }

@@ -221,3 +221,27 @@ def test_full_values_reach_the_pod(full_render) -> None:
 
 def test_many_replicas_warn_about_duplicate_polling(render) -> None:
     assert "WARNING: replicaCount=2" in render({"replicaCount": 2}).notes
+
+
+def test_webhook_port_is_off_by_default(default_render) -> None:
+    assert "webhooks" not in default_render.config
+    assert all(port["name"] != "webhooks" for port in default_render.container["ports"])
+    assert [s["metadata"]["name"] for s in default_render.of_kind("Service") if s["metadata"]["name"].endswith("-webhooks")] == []
+
+
+def test_webhook_port_gets_a_service_a_policy_rule_and_the_listen_address(render) -> None:
+    peers = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}]
+    rendered = render({"webhooks": {"enabled": True, "port": 9443, "ingressFrom": peers}})
+    assert named_port(rendered.container, "webhooks") == 9443
+    assert rendered.config["webhooks"]["listen"] == "0.0.0.0:9443"
+    service = rendered.one("Service", "ar-auditrelay-webhooks")
+    assert service["spec"]["ports"] == [{"name": "webhooks", "port": 8443, "targetPort": "webhooks", "protocol": "TCP"}]
+    rules = rendered.one("NetworkPolicy")["spec"]["ingress"]
+    assert rules[1] == {"ports": [{"port": "webhooks", "protocol": "TCP"}], "from": peers}
+    # The health/metrics port is unchanged and stays private to its own peers.
+    assert rules[0]["ports"] == [{"port": "http", "protocol": "TCP"}]
+
+
+def test_webhook_listen_must_use_the_webhook_port(render) -> None:
+    with pytest.raises(Exception, match="does not use webhooks.port"):
+        render({"webhooks": {"enabled": True}, "config": {"webhooks": {"listen": "0.0.0.0:9999"}}})

@@ -73,6 +73,13 @@ and the pod's checksum/config annotation is its sha256.
 {{- $_ := set $http "listen" (printf "0.0.0.0:%v" .Values.http.port) }}
 {{- end }}
 {{- $_ := set $cfg "http" $http }}
+{{- if .Values.webhooks.enabled }}
+{{- $webhooks := deepCopy (default (dict) (get $cfg "webhooks")) }}
+{{- if not (get $webhooks "listen") }}
+{{- $_ := set $webhooks "listen" (printf "0.0.0.0:%v" .Values.webhooks.port) }}
+{{- end }}
+{{- $_ := set $cfg "webhooks" $webhooks }}
+{{- end }}
 {{- if and .Values.geoip.enabled (not (hasKey $cfg "geoip")) }}
 {{- $paths := list }}
 {{- range .Values.geoip.databases }}
@@ -102,6 +109,15 @@ unknown keys are checked by values.schema.json; these are the cross-field rules 
 {{- $listen := toString (default "" (get (default (dict) (get $cfg "http")) "listen")) }}
 {{- if and $listen (ne (last (splitList ":" $listen)) (toString .Values.http.port)) }}
 {{- fail (printf "config.http.listen %q does not use http.port %v, which the probes and Services target" $listen .Values.http.port) }}
+{{- end }}
+{{- if .Values.webhooks.enabled }}
+{{- $webhooksListen := toString (default "" (get (default (dict) (get $cfg "webhooks")) "listen")) }}
+{{- if and $webhooksListen (ne (last (splitList ":" $webhooksListen)) (toString .Values.webhooks.port)) }}
+{{- fail (printf "config.webhooks.listen %q does not use webhooks.port %v, which the webhook Service targets" $webhooksListen .Values.webhooks.port) }}
+{{- end }}
+{{- if eq (toString .Values.webhooks.port) (toString .Values.http.port) }}
+{{- fail "webhooks.port must differ from http.port: the webhook listener is a port of its own" }}
+{{- end }}
 {{- end }}
 {{- if .Values.geoip.enabled }}
 {{- $sources := 0 }}
@@ -172,6 +188,11 @@ ports:
   - name: {{ include "auditrelay.portName" . }}
     containerPort: {{ .Values.http.port }}
     protocol: TCP
+{{- if .Values.webhooks.enabled }}
+  - name: webhooks
+    containerPort: {{ .Values.webhooks.port }}
+    protocol: TCP
+{{- end }}
 {{- if .Values.probes.startup.enabled }}
 startupProbe:
 {{ include "auditrelay.httpProbe" (list .Values.probes.startup "/healthz" (include "auditrelay.portName" .)) | indent 2 }}
