@@ -27,6 +27,8 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
         /// The vendor dropped what `StreamSetup` set up (Microsoft's subscription was disabled);
         /// the poller sets it up again.
         case setupLost(status: Int, what: String)
+        /// The stream does not exist for this tenant (an unlicensed object); the poller sets it aside.
+        case streamUnavailable(status: Int, reason: String)
     }
 
     let code: Code
@@ -48,7 +50,7 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
         switch code {
         case .transport, .rateLimited, .malformedBody: return true
         case .status(let status): return status >= 500 || status == 408
-        case .responseTooLarge, .permission, .unsafeNextLink, .credential, .invalidRequest, .repeatedPageToken, .rejectedCursor, .explained, .setupLost: return false
+        case .responseTooLarge, .permission, .unsafeNextLink, .credential, .invalidRequest, .repeatedPageToken, .rejectedCursor, .explained, .setupLost, .streamUnavailable: return false
         }
     }
 
@@ -59,6 +61,11 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
     }
 
     /// A 429/503 (or GitHub's 403 with nothing remaining): the vendor asked us to slow down.
+    public var isStreamUnavailable: Bool {
+        if case .streamUnavailable = code { return true }
+        return false
+    }
+
     public var isSetupLost: Bool {
         if case .setupLost = code { return true }
         return false
@@ -93,12 +100,14 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
         case .rejectedCursor: return "rejected_cursor"
         case .explained: return "rejected"
         case .setupLost: return "setup_lost"
+        case .streamUnavailable: return "stream_unavailable"
         }
     }
 
     public var httpStatus: Int? {
         switch code {
-        case .status(let status), .rateLimited(let status), .permission(let status, _), .rejectedCursor(let status), .explained(let status, _), .setupLost(let status, _): return status
+        case .status(let status), .rateLimited(let status), .permission(let status, _), .rejectedCursor(let status), .explained(let status, _), .setupLost(let status, _),
+             .streamUnavailable(let status, _): return status
         default: return nil
         }
     }
@@ -129,6 +138,8 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
             return "\(endpoint) rejected the stored page token or position (HTTP \(status))" + (detail.map { ": \($0)" } ?? "")
         case .explained(let status, let message):
             return "\(message) (HTTP \(status) from \(endpoint))"
+        case .streamUnavailable(let status, let reason):
+            return "\(reason) (HTTP \(status) from \(endpoint)); the stream is skipped until the next start"
         case .setupLost(let status, let what):
             return "\(endpoint) says the \(what) is gone (HTTP \(status))" + (detail.map { ": \($0)" } ?? "")
         }

@@ -200,6 +200,9 @@ final class PollRequester: Sendable {
             error.detail = detail(response)
             throw error
         }
+        if failed, let reason = api.unavailableStream(response) {
+            throw PollError(.streamUnavailable(status: response.status, reason: "\(api.sourceType)/\(api.stream): \(reason)"), endpoint: endpoint)
+        }
         if !failed, let message = api.explainNonAPIAnswer(response) {
             throw PollError(.explained(status: response.status, message: "\(api.sourceType): \(message)"), endpoint: endpoint)
         }

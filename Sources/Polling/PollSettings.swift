@@ -18,11 +18,13 @@ public struct VendorDefaults: Sendable {
     public var pageSize: Int
     public var requestsPerSecond: Double
     public var burst: Int
+    /// The share of the vendor's reported limit we take (Salesforce: 10% of the org's daily allocation).
+    public var rateShare: Double
 
     /// A vendor names what its documentation says (retention, page size, rate) and what differs
     /// from the usual: a day of backfill, 30 s lag, 5 minutes of lookback, bursts of 5.
     public init(baseURL: String? = nil, backfill: Backfill = .duration(.seconds(86_400)), retention: Duration, lag: Duration = .seconds(30),
-                lookback: Duration = .seconds(300), pageSize: Int, requestsPerSecond: Double, burst: Int = 5) {
+                lookback: Duration = .seconds(300), pageSize: Int, requestsPerSecond: Double, burst: Int = 5, rateShare: Double = 0.5) {
         self.baseURL = baseURL
         self.backfill = backfill
         self.retention = retention
@@ -31,6 +33,7 @@ public struct VendorDefaults: Sendable {
         self.pageSize = pageSize
         self.requestsPerSecond = requestsPerSecond
         self.burst = burst
+        self.rateShare = rateShare
     }
 }
 
@@ -84,6 +87,7 @@ public struct PollSettings: Sendable {
         pageSize = defaults.pageSize
         requestsPerSecond = defaults.requestsPerSecond
         burst = defaults.burst
+        rateShare = defaults.rateShare
     }
 
     /// Reads the common keys from `section`. `baseURL` is required unless the vendor has a default

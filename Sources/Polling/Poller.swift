@@ -70,8 +70,17 @@ public struct Poller: AuditSource {
         for step in 0..<streams.count {
             let index = (first + step) % streams.count
             let api = streams[index]
-            guard var state = source.streams[api.stream] else { continue }
-            guard let page = try await poll(api, state: &state, now: now, force: false) else { continue }
+            guard var state = source.streams[api.stream], await !memory.isUnavailable(api.stream) else { continue }
+            let polled: RawPage?
+            do {
+                polled = try await poll(api, state: &state, now: now, force: false)
+            } catch let error as PollError where error.isStreamUnavailable {
+                // Reported once; the other streams go on. A restart asks again (a licence may have been added).
+                logger.error("\(error)", metadata: ["stream": "\(api.stream)"])
+                await memory.setUnavailable(api.stream)
+                continue
+            }
+            guard let page = polled else { continue }
             await memory.served(index: index, count: streams.count)
             source.streams[api.stream] = state
             source.sealedCredential = refreshToken?.sealed() ?? source.sealedCredential
@@ -321,6 +330,10 @@ actor PollerMemory {
     private var credentialRestored = false
     private var referenceDueAt: [String: Timestamp] = [:]
     private var setUp: Set<String> = []
+    private var unavailable: Set<String> = []
+
+    func isUnavailable(_ stream: String) -> Bool { unavailable.contains(stream) }
+    func setUnavailable(_ stream: String) { unavailable.insert(stream) }
     /// Per list-then-fetch stream, the listing page being worked through (URL and page).
     private var listings: [String: (url: String, page: ContentListing.Page)] = [:]
 

@@ -76,6 +76,10 @@ public protocol VendorAPI: Sendable {
     /// body (Veeva Vault: `"responseStatus":"FAILURE"` with `INVALID_SESSION_ID` is a 401). Nil:
     /// the answer is what its status says.
     func failureStatus(in response: HTTPResponse) -> Int?
+    /// Whether an error answer means this stream does not exist for this tenant (Salesforce's
+    /// `INVALID_TYPE` for an object the org is not licensed for): the stream is reported once and
+    /// left alone until the next start, instead of failing the source forever. Nil: it does not.
+    func unavailableStream(_ response: HTTPResponse) -> String?
     /// A 2xx answer that is not the API's (an HTML login, maintenance or hibernation page), in
     /// plain words; nil: the answer is read as the API's. Default: any `text/html` answer.
     func explainNonAPIAnswer(_ response: HTTPResponse) -> String?
@@ -135,6 +139,8 @@ extension VendorAPI {
     public func explainFailure(_ response: HTTPResponse, now: Timestamp) -> String? { nil }
     public var referenceData: ReferenceData? { nil }
     public func failureStatus(in response: HTTPResponse) -> Int? { nil }
+    public func unavailableStream(_ response: HTTPResponse) -> String? { nil }
+
     public func explainNonAPIAnswer(_ response: HTTPResponse) -> String? {
         guard response.header("content-type")?.lowercased().hasPrefix("text/html") == true else { return nil }
         return "answered with an HTML page instead of its API (a login, maintenance or proxy page): check the source's URL"

@@ -40,7 +40,7 @@ public enum VendorCatalog {
         Vendor(OktaNormalizer(), polled: OktaSource.self),
         Vendor(OneLoginNormalizer(), polled: OneLoginSource.self),
         Vendor(PingOneNormalizer(), polled: PingOneSource.self),
-        Vendor(SalesforceNormalizer()),
+        Vendor(SalesforceNormalizer(), polled: SalesforceSource.self),
         Vendor(ServiceNowNormalizer(), polled: ServiceNowSource.self),
         Vendor(SlackNormalizer(), polled: SlackSource.self),
         Vendor(SnowflakeNormalizer()),

@@ -84,7 +84,8 @@ struct VendorCase: Sendable, CustomTestStringConvertible {
     static let cases: [VendorCase] = [OktaTests.ssws, DuoTests.vendorCase, OneLoginTests.vendorCase, PingOneTests.vendorCase,
                                       WorkdayTests.vendorCase, VeevaVaultTests.vendorCase, AppOmniTests.vendorCase,
                                       GitHubTests.vendorCase, SlackTests.vendorCase, BoxTests.vendorCase, GoogleWorkspaceTests.vendorCase,
-                                      Microsoft365Tests.vendorCase, ServiceNowTests.vendorCase]
+                                      Microsoft365Tests.vendorCase, ServiceNowTests.vendorCase,
+                                      SalesforceTests.vendorCase]
 
     @Test(arguments: cases)
     func deliversEveryEventOnceAcrossPagesRateLimitsServerErrorsTimeoutsAndTruncation(_ vendorCase: VendorCase) async throws {

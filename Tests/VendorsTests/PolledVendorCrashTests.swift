@@ -126,6 +126,10 @@ import TestHelpers
         guard let object = try? JSONSerialization.jsonObject(with: Data(record.utf8)) as? [String: Any],
               let raw = object["rawLog"] as? String,
               var value = try? JSONSerialization.jsonObject(with: Data(raw.utf8)) else { return nil }
+        // `["EventIdentifier|Id"]`: streams of one source with their ids in different fields (Salesforce).
+        if path.count == 1, path[0].contains("|") {
+            return path[0].split(separator: "|").lazy.compactMap { vendorID(record, path: [String($0)]) }.first
+        }
         for key in path {
             guard let next = (value as? [String: Any])?[key] else { return nil }
             value = next

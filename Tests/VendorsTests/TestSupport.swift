@@ -120,7 +120,10 @@ actor TestRecordLog: RecordLog {
             let eventName = record["eventName"]?.string ?? ""
             let raw = record["rawLog"]?.string ?? ""
             let event = JSONDocument()
-            let vendorID = (try? event.parse(Array(raw.utf8)))?.value(at: idPath)?.text
+            let root = try? event.parse(Array(raw.utf8))
+            // `["EventIdentifier|Id"]`: streams of one source with their ids in different fields (Salesforce).
+            let paths = idPath.count == 1 && idPath[0].contains("|") ? idPath[0].split(separator: "|").map { [String($0)] } : [idPath]
+            let vendorID = paths.lazy.compactMap { root?.value(at: $0)?.text }.first
             return (eventName, vendorID, String(decoding: json, as: UTF8.self))
         }
     }

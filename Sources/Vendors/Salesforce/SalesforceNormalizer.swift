@@ -17,15 +17,18 @@ import RelayCore
 /// `sfdc_created_date`/`CreatedDate`, eventName `action`, actor `sfdc_created_by_username`.
 public struct SalesforceNormalizer: Normalizer {
     public let sourceType = "salesforce"
-    public let streams = ["eventlogfile", "realtime", "setupaudittrail"]
+    /// `realtime` for streamed events; the polled storage objects come as their stream names
+    /// (`loginevent`, …), in the flat shape SOQL returns.
+    public let streams = ["eventlogfile", "realtime", "setupaudittrail"] + SalesforceSource.eventObjects.keys.sorted()
 
     public init() {}
 
     public func normalize(_ event: JSONValue, stream: String, into record: inout AuditRecord) {
         record.serviceName = "salesforce"
         switch stream {
-        case "realtime": realtime(event, into: &record)
         case "setupaudittrail": setupAuditTrail(event, into: &record)
+        case "realtime": realtime(event, into: &record)
+        case _ where SalesforceSource.eventObjects[stream] != nil: realtime(event, into: &record)
         default: eventLogFile(event, into: &record)
         }
     }
@@ -65,7 +68,8 @@ public struct SalesforceNormalizer: Normalizer {
     }
 
     private func realtime(_ event: JSONValue, into record: inout AuditRecord) {
-        let payload = event["data", "payload"] ?? event["payload"]
+        // Streamed events wrap the record (`data.payload`); SOQL returns it flat, typed by `attributes`.
+        let payload = event["data", "payload"] ?? event["payload"] ?? (event["attributes", "type"] != nil ? event : nil)
         record.setEventID(payload?["EventIdentifier"])
         record.setEventTime(payload?["EventDate"])
         record.eventName = Self.eventObjectName(event["channel"]?.string ?? payload?["attributes", "type"]?.string ?? "")
