@@ -40,8 +40,11 @@ import RelayCore
 /// (202 after 45 s, statementStatusUrl, partitions, jsonv2 cells: numbers and epoch-second timestamps as
 /// strings, TIMESTAMP_TZ with an offset suffix), https://docs.snowflake.com/en/sql-reference/account-usage
 /// (45 min–3 h, 365 days) and the view pages (LOGIN_HISTORY and GRANTS_TO_USERS up to 2 h, SESSIONS up to 3 h).
+/// https://docs.snowflake.com/sql-reference/snowflake-db-roles (ACCESS_HISTORY: GOVERNANCE_VIEWER).
 /// UNCONFIRMED: QUERY_HISTORY's 45 minutes and ACCESS_HISTORY's 3 hours (taken from the range's ends),
-/// the exact 401 code of an expired JWT, which database role covers which view, SQL API throttling figures.
+/// the exact 401 code of an expired JWT (390144 assumed), the database role of the other four views
+/// (SECURITY_VIEWER for logins, sessions and grants, GOVERNANCE_VIEWER for queries), the bind type for
+/// timestamps (times are bound as TEXT and read with TO_TIMESTAMP_TZ, which avoids it), SQL API throttling figures.
 public struct SnowflakeSource: PolledVendor {
     public static let defaults = VendorDefaults(retention: .seconds(365 * 86_400), lag: .seconds(45 * 60), lookback: .seconds(45 * 60),
                                                 pageSize: 10_000, requestsPerSecond: 2)
