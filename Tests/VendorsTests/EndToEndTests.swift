@@ -103,9 +103,9 @@ import TestHelpers
                            "ONELOGIN_CLIENT_ID": "c", "ONELOGIN_CLIENT_SECRET": "s", "PINGONE_CLIENT_ID": "c", "PINGONE_CLIENT_SECRET": "s",
                            "APPOMNI_TOKEN": "t", "VAULT_PASSWORD": "p", "WORKDAY_CLIENT_ID": "c", "WORKDAY_CLIENT_SECRET": "s", "WORKDAY_REFRESH_TOKEN": "r",
                            "GITHUB_AUDIT_TOKEN": "t", "SLACK_AUDIT_TOKEN": "t", "BOX_CLIENT_ID": "c", "BOX_CLIENT_SECRET": "s",
-                           "M365_CLIENT_SECRET": "s"]
+                           "M365_CLIENT_SECRET": "s", "SNOWFLAKE_PRIVATE_KEY": SnowflakeTests.keyPair.privateKey]
         for name in ["kandji", "conductor-one", "endor-labs", "okta", "duo", "onelogin", "pingone", "appomni", "veeva-vault", "workday",
-                     "github", "slack", "box", "microsoft-365"] {
+                     "github", "slack", "box", "microsoft-365", "snowflake"] {
             let result = try Self.run(["check", "--config", "Config/\(name).example.yaml"], environment: environment)
             #expect(result.status == 0, "\(name): \(result.stderr)")
         }

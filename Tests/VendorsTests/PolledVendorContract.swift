@@ -84,7 +84,7 @@ struct VendorCase: Sendable, CustomTestStringConvertible {
     static let cases: [VendorCase] = [OktaTests.ssws, DuoTests.vendorCase, OneLoginTests.vendorCase, PingOneTests.vendorCase,
                                       WorkdayTests.vendorCase, VeevaVaultTests.vendorCase, AppOmniTests.vendorCase,
                                       GitHubTests.vendorCase, SlackTests.vendorCase, BoxTests.vendorCase, GoogleWorkspaceTests.vendorCase,
-                                      Microsoft365Tests.vendorCase]
+                                      Microsoft365Tests.vendorCase, SnowflakeTests.vendorCase]
 
     @Test(arguments: cases)
     func deliversEveryEventOnceAcrossPagesRateLimitsServerErrorsTimeoutsAndTruncation(_ vendorCase: VendorCase) async throws {
