@@ -98,7 +98,7 @@ public struct SnowflakeSource: PolledVendor {
         if streamsToRead.isEmpty { section.report("streams", "name at least one view") }
         if !section.has("interval") { settings.interval = .seconds(300) }
         // Each view's documented latency, unless the source sets one lag/lookback for all.
-        for view in Self.views {
+        for view in Self.views where streamsToRead.contains(view.stream) {
             var timing = settings.streamTimings[view.stream] ?? PollSettings.StreamTiming()
             if timing.lag == nil, !section.has("lag") { timing.lag = view.latency }
             if timing.lookback == nil, !section.has("lookback") { timing.lookback = view.latency }
