@@ -17,9 +17,10 @@ swift build --build-tests
 # Fault and crash suites run real peers and kill processes on purpose; their timing assertions
 # (an outage must be noticed, a backlog must drain) are about the system under test, so they run
 # one suite at a time instead of competing with the rest for the 2 cores. HTTP2Tests counts
-# connections nghttpd saw; under full-suite load the shared test process' curl handles can time out
-# a TLS handshake and reconnect, so it too runs alone.
-serial=(HTTP2Tests SpoolCrashTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests PolledVendorCrashTests GitHubWebhookProcessTests)
+# connections nghttpd saw and HTTPClientTests counts the look-alike's connections and how fast a
+# cancelled transfer stops; under full-suite load the shared test process' curl handles can time
+# out and reconnect, so they too run alone.
+serial=(HTTP2Tests HTTPClientTests SpoolCrashTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests PolledVendorCrashTests GitHubWebhookProcessTests)
 skip=$(IFS='|'; echo "${serial[*]}")
 swift test --skip-build --skip "$skip"
 for suite in "${serial[@]}"; do

@@ -51,7 +51,12 @@ final class PollRequester: Sendable {
     func fetchPage(_ request: HTTPRequest, api: any VendorAPI, currentToken: String?) async throws -> FetchedPage {
         if let exchange = api.pageExchange {
             let response = try await exchange.run(request) { part in
-                try await self.send(part, api: api, currentToken: currentToken) { response, _ throws(PollError) in response }
+                // Every answer of an exchange is JSON: one that is not (cut short, malformed) is
+                // retried like a 5xx here, where the retry is counted, not failed by the exchange.
+                try await self.send(part, api: api, currentToken: currentToken) { response, endpoint throws(PollError) in
+                    _ = try self.parseJSON(response, document: JSONDocument(), endpoint: endpoint)
+                    return response
+                }
             }
             return try parse(response, api: api, request: request, currentToken: currentToken, endpoint: Redaction.url(request.url))
         }
@@ -189,9 +194,10 @@ final class PollRequester: Sendable {
         let now = clock.now()
         let report = api.rateLimitReport(response, now: now)
         if let report { await limiter.observe(report, now: now) }
-        // Vendors that answer failures with 200 and a status in the body (Veeva Vault) are
-        // classified by the status that body stands for.
-        if (200..<300).contains(response.status), let status = api.failureStatus(in: response) {
+        // Vendors that answer failures with 200 and a status in the body (Veeva Vault), or with a
+        // 4xx whose body says more (Snowflake's 422 for a role that cannot see a view is a 403),
+        // are classified by the status that body stands for.
+        if (200..<500).contains(response.status), let status = api.failureStatus(in: response) {
             response = HTTPResponse(status: status, headers: response.headers, body: response.body, httpVersion: response.httpVersion)
         }
         let failed = !(200..<300).contains(response.status)

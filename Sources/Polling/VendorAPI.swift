@@ -72,9 +72,10 @@ public protocol VendorAPI: Sendable {
     func explainFailure(_ response: HTTPResponse, now: Timestamp) -> String?
     /// Data the stream needs besides its events (OneLogin's event-type names), if any.
     var referenceData: ReferenceData? { get }
-    /// The HTTP status a 2xx answer's body stands for when the vendor reports failures in the
-    /// body (Veeva Vault: `"responseStatus":"FAILURE"` with `INVALID_SESSION_ID` is a 401). Nil:
-    /// the answer is what its status says.
+    /// The HTTP status a 2xx or 4xx answer's body stands for when the vendor reports failures in
+    /// the body (Veeva Vault: `"responseStatus":"FAILURE"` with `INVALID_SESSION_ID` is a 401;
+    /// Snowflake: a 422 with code 002003, a view the role cannot see, is a 403). Nil: the answer
+    /// is what its status says.
     func failureStatus(in response: HTTPResponse) -> Int?
     /// Whether an error answer means this stream does not exist for this tenant (Salesforce's
     /// `INVALID_TYPE` for an object the org is not licensed for): the stream is reported once and
@@ -95,7 +96,7 @@ public protocol VendorAPI: Sendable {
 /// A page that takes several requests: Snowflake's SQL API answers a statement with 202 and a
 /// handle to poll, then serves the result in partitions. `run` gets the page's request and a
 /// `send` that carries the source's credentials, budget, retries and error classification (any
-/// 2xx answer comes back, 202 included), and returns the page as one response the kit reads like
+/// 2xx answer with a JSON body comes back, 202 included; one that is not JSON is retried), and returns the page as one response the kit reads like
 /// any other (events at `eventsPath`, paging, ids and times).
 public struct PageExchange: Sendable {
     public typealias Send = @Sendable (HTTPRequest) async throws -> HTTPResponse

@@ -43,7 +43,7 @@ public enum VendorCatalog {
         Vendor(SalesforceNormalizer(), polled: SalesforceSource.self),
         Vendor(ServiceNowNormalizer(), polled: ServiceNowSource.self),
         Vendor(SlackNormalizer(), polled: SlackSource.self),
-        Vendor(SnowflakeNormalizer()),
+        Vendor(SnowflakeNormalizer(), polled: SnowflakeSource.self),
         Vendor(VeevaVaultNormalizer(), polled: VeevaVaultSource.self),
         Vendor(WorkdayNormalizer(), polled: WorkdaySource.self),
     ]

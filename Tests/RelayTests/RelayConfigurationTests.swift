@@ -46,7 +46,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             #"sources[1].interval: "6O s" is not a duration (use e.g. 500ms, 60s, 5m, 2h, 7d)"#,
             "sources[1].path: no .jsonl file at \"/nonexistent/dir\"",
             #"sources[1].id: "a" is used by another source"#,
-            #"sources[2].type: "oktaa" is not a known source type (known: appomni, box, conductor-one, duo, endor-labs, github, github-webhook, google-workspace, kandji, microsoft-365, okta, onelogin, pingone, replay, salesforce, servicenow, slack, veeva-vault, workday)"#,
+            #"sources[2].type: "oktaa" is not a known source type (known: appomni, box, conductor-one, duo, endor-labs, github, github-webhook, google-workspace, kandji, microsoft-365, okta, onelogin, pingone, replay, salesforce, servicenow, slack, snowflake, veeva-vault, workday)"#,
             "sinks[0].path: is required",
             "sinks[1].colour: unknown key",
             #"spool.maxBytes: "lots" is not a size (use e.g. 4096, 64KiB, 512MiB, 2GiB)"#,

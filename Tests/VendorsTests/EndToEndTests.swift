@@ -104,9 +104,9 @@ import TestHelpers
                            "APPOMNI_TOKEN": "t", "VAULT_PASSWORD": "p", "WORKDAY_CLIENT_ID": "c", "WORKDAY_CLIENT_SECRET": "s", "WORKDAY_REFRESH_TOKEN": "r",
                            "GITHUB_AUDIT_TOKEN": "t", "GITHUB_WEBHOOK_SECRET": "w", "SLACK_AUDIT_TOKEN": "t", "BOX_CLIENT_ID": "c", "BOX_CLIENT_SECRET": "s",
                            "M365_CLIENT_SECRET": "s", "SERVICENOW_CLIENT_SECRET": "s",
-                           "SALESFORCE_CLIENT_SECRET": "s"]
+                           "SALESFORCE_CLIENT_SECRET": "s", "SNOWFLAKE_PRIVATE_KEY": SnowflakeTests.keyPair.privateKey]
         for name in ["kandji", "conductor-one", "endor-labs", "okta", "duo", "onelogin", "pingone", "appomni", "veeva-vault", "workday",
-                     "github", "slack", "box", "microsoft-365", "servicenow", "salesforce"] {
+                     "github", "slack", "box", "microsoft-365", "servicenow", "salesforce", "snowflake"] {
             let result = try Self.run(["check", "--config", "Config/\(name).example.yaml"], environment: environment)
             #expect(result.status == 0, "\(name): \(result.stderr)")
         }

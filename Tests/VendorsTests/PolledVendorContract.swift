@@ -85,7 +85,7 @@ struct VendorCase: Sendable, CustomTestStringConvertible {
                                       WorkdayTests.vendorCase, VeevaVaultTests.vendorCase, AppOmniTests.vendorCase,
                                       GitHubTests.vendorCase, SlackTests.vendorCase, BoxTests.vendorCase, GoogleWorkspaceTests.vendorCase,
                                       Microsoft365Tests.vendorCase, ServiceNowTests.vendorCase,
-                                      SalesforceTests.vendorCase]
+                                      SalesforceTests.vendorCase, SnowflakeTests.vendorCase]
 
     @Test(arguments: cases)
     func deliversEveryEventOnceAcrossPagesRateLimitsServerErrorsTimeoutsAndTruncation(_ vendorCase: VendorCase) async throws {

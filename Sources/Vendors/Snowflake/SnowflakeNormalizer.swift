@@ -3,7 +3,8 @@ import Normalizers
 import RelayCore
 
 /// Snowflake `SNOWFLAKE.ACCOUNT_USAGE.LOGIN_HISTORY` and `QUERY_HISTORY` rows (SQL API results as
-/// objects). Columns: https://docs.snowflake.com/en/sql-reference/account-usage/login_history and
+/// objects), and the `SESSIONS`, `ACCESS_HISTORY` and `GRANTS_TO_USERS` rows `SnowflakeSource` reads
+/// (ids and times, the actor and what was touched). Columns: https://docs.snowflake.com/en/sql-reference/account-usage/login_history and
 /// https://docs.snowflake.com/en/sql-reference/account-usage/query_history (QUERY_TYPE values).
 ///
 /// Field map, login_history: eventID `EVENT_ID`, eventTime `EVENT_TIMESTAMP` (epoch-seconds
@@ -13,13 +14,52 @@ import RelayCore
 /// what was created or changed.
 public struct SnowflakeNormalizer: Normalizer {
     public let sourceType = "snowflake"
-    public let streams = ["login_history", "query_history"]
+    public let streams = ["login_history", "query_history", "sessions", "access_history", "grants_to_users"]
 
     public init() {}
 
     public func normalize(_ event: JSONValue, stream: String, into record: inout AuditRecord) {
         record.serviceName = "snowflake"
         record.setActor("username", event["USER_NAME"])
+        switch stream {
+        case "sessions":
+            // One row per session; the login that opened it is LOGIN_EVENT_ID in login_history.
+            record.setEventID(event["SESSION_ID"])
+            record.setEventTime(event["CREATED_ON"])
+            record.eventName = "SESSION_CREATED"
+            record.setTag("authenticationMethod", event["AUTHENTICATION_METHOD"])
+            record.setTag("loginEventID", event["LOGIN_EVENT_ID"])
+            record.setTag("clientApplication", event["CLIENT_APPLICATION_ID"])
+            record.setTag("closedReason", event["CLOSED_REASON"])
+            return
+        case "access_history":
+            // The same QUERY_ID is also the query_history row's id: qualified so the source's
+            // dedupe (by eventID) keeps both.
+            if let id = event["QUERY_ID"]?.text, !id.isEmpty { record.eventID = "access:" + id }
+            record.setEventTime(event["QUERY_START_TIME"])
+            record.eventName = "OBJECTS_ACCESSED"
+            record.setTag("parentQueryID", event["PARENT_QUERY_ID"])
+            if let objects = event["DIRECT_OBJECTS_ACCESSED"], objects.kind == .array {
+                for object in objects.elements.prefix(20) { record.addResource(object["objectName"]) }
+            }
+            return
+        case "grants_to_users":
+            // No id column: the grantee, role and grant time identify a grant (a regrant after a revoke is a new row).
+            let grantee = event["GRANTEE_NAME"]?.text ?? "", role = event["ROLE"]?.text ?? "", created = event["CREATED_ON"]?.text ?? ""
+            if !grantee.isEmpty || !role.isEmpty { record.eventID = "grant:\(grantee)/\(role)@\(created)" }
+            record.setEventTime(event["CREATED_ON"])
+            // The row is dated by the grant; a later revoke only fills in DELETED_ON.
+            record.eventName = "ROLE_GRANTED"
+            record.setActor("username", event["GRANTEE_NAME"])
+            record.setTag("role", event["ROLE"])
+            record.setTag("grantedBy", event["GRANTED_BY"])
+            record.setTag("deletedOn", event["DELETED_ON"])
+            record.addResource(event["ROLE"])
+            record.classify("GRANT ROLE", with: SnowflakeCatalogue.statements)
+            return
+        default:
+            break
+        }
         if stream == "query_history" {
             record.setEventID(event["QUERY_ID"])
             record.setEventTime(event["START_TIME"])
