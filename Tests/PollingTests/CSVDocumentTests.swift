@@ -342,6 +342,29 @@ struct CSVServerError: Error, CustomStringConvertible {
         #expect(Self.files(in: directory).isEmpty)
     }
 
+    @Test func anHTTPPeerThatKeepsBodiesInMemoryStillServesDocuments() async throws {
+        // Test doubles (and any `HTTPSending` without file downloads) answer with the body.
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let http = ScriptedHTTP { request, _ in
+            if request.url.contains("/query") {
+                return json(#"{"records":[{"Id":"0ATS","CreatedDate":"2026-03-01T09:00:00.000+0000","LogFile":"/files/0ATS"}]}"#)
+            }
+            #expect(request.url == "https://fake.example.com/files/0ATS")
+            #expect(request.downloadPath?.hasPrefix(directory + "/") == true)
+            return HTTPResponse(status: 200, body: Array("N,TIMESTAMP\n1,2026-03-01T10:00:00Z\n2,2026-03-01T10:00:01Z\n".utf8))
+        }
+        var settings = PollerTests.settings { $0.pageSize = 10 }
+        settings.downloadDirectory = directory
+        let poller = Poller(api: EventLogFiles(baseURL: "https://fake.example.com"), settings: settings,
+                            authenticator: StaticTokenAuth(token: Secret("t")), http: http, clock: ManualClock())
+        let page = try #require(try await poller.nextPage(after: nil))
+        #expect(String(decoding: page.body, as: UTF8.self)
+            == #"[{"N":"1","TIMESTAMP":"2026-03-01T10:00:00Z","auditrelay.row":"0ATS:1"},{"N":"2","TIMESTAMP":"2026-03-01T10:00:01Z","auditrelay.row":"0ATS:2"}]"#)
+        #expect(page.events.count == 2)
+        #expect(Self.files(in: directory).isEmpty)
+    }
+
     @Test func downloadsGoToTheFileWithErrorBodiesReadBackAndTheirOwnLimit() async throws {
         let server = try CSVDocumentServer()
         defer { server.stop() }
