@@ -129,6 +129,8 @@ let package = Package(
         .executableTarget(name: "normalize-bench", dependencies: ["Vendors", "Normalizers", "RelayCore"], path: "Tools/normalize-bench"),
         .executableTarget(name: "syslog-bench", dependencies: ["Sinks", "RelayCore"], path: "Tools/syslog-bench"),
         .executableTarget(name: "spool-torture", dependencies: ["Spool"], path: "Tools/spool-torture"),
+        // Reads a CSV list-then-fetch stream through the polling kit and reports its peak memory.
+        .executableTarget(name: "csv-stream-probe", dependencies: ["Polling", "RelayCore"], path: "Tools/csv-stream-probe"),
         // Record log -> Kafka sink -> mock cluster (scripts/bench-kafka.sh runs it next to kcat).
         .executableTarget(
             name: "kafka-sink-bench",
@@ -154,7 +156,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PollingTests",
-            dependencies: ["Polling", "RelayCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Polling", "RelayCore", "TestHelpers", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "VendorsTests",

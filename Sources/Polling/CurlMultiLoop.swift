@@ -102,15 +102,35 @@ final class CurlTransfer: @unchecked Sendable {
     private var body: [UInt8] = []
     private var headers: [(name: String, value: String)] = []
     private var overflowed = false
+    /// A download's file (`HTTPRequest.downloadPath`), written on the loop thread as the body
+    /// arrives: blocking writes there hold up only curl's own thread.
+    private let downloadPath: String?
+    private var downloadFD: Int32 = -1
+    private var downloaded = 0
+    private var writeErrno: Int32 = 0
     private var continuation: CheckedContinuation<HTTPResponse, any Error>?
     /// Guarded by the loop's lock.
     var cancelRequested = false
 
     init(request: HTTPRequest, options: HTTPOptions) throws(PollError) {
         endpoint = Redaction.url(request.url)
-        guard let easy = curl_easy_init() else { throw PollError.transport(27, "curl_easy_init failed", endpoint: endpoint) }
+        // Opened before the easy handle exists, so a failure here has nothing else to release.
+        var descriptor: Int32 = -1
+        if let path = request.downloadPath {
+            descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else {
+                let reason = String(cString: strerror(errno))
+                throw PollError.transport(Int(CURLE_WRITE_ERROR.rawValue), "cannot create the download file \(path): \(reason)", endpoint: endpoint)
+            }
+        }
+        guard let easy = curl_easy_init() else {
+            if descriptor >= 0 { close(descriptor) }
+            throw PollError.transport(27, "curl_easy_init failed", endpoint: endpoint)
+        }
         self.easy = easy
-        maxBytes = options.maxResponseBytes
+        downloadFD = descriptor
+        downloadPath = request.downloadPath
+        maxBytes = request.downloadPath == nil ? options.maxResponseBytes : options.maxDownloadBytes
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = ccurl_easy_setopt_string(easy, CURLOPT_URL, request.url)
@@ -127,11 +147,17 @@ final class CurlTransfer: @unchecked Sendable {
         _ = ccurl_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1)
         _ = ccurl_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "")  // every encoding curl supports
         _ = ccurl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout.seconds * 1000))
-        _ = ccurl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(options.totalTimeout.seconds * 1000))
+        if request.downloadPath == nil {
+            _ = ccurl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(options.totalTimeout.seconds * 1000))
+        } else {
+            _ = ccurl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(options.downloadTimeout.seconds * 1000))
+            _ = ccurl_easy_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, 1)
+            _ = ccurl_easy_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, max(1, Int(options.downloadStallTimeout.seconds)))
+        }
         _ = ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1)
         _ = ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2)
         _ = ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)  // a redirect must not carry our token elsewhere
-        _ = ccurl_easy_setopt_off_t(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(options.maxResponseBytes))
+        _ = ccurl_easy_setopt_off_t(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(maxBytes))
         _ = ccurl_easy_setopt_string(easy, CURLOPT_USERAGENT, options.userAgent)
         if let caBundle = options.caBundle { _ = ccurl_easy_setopt_string(easy, CURLOPT_CAINFO, caBundle) }
         // Without CURLOPT_PROXY curl reads http_proxy/HTTPS_PROXY/NO_PROXY from the environment.
@@ -165,6 +191,7 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     deinit {
+        if downloadFD >= 0 { close(downloadFD) }
         curl_easy_cleanup(easy)
         curl_slist_free_all(headerList)
         errorBuffer.deallocate()
@@ -182,12 +209,22 @@ final class CurlTransfer: @unchecked Sendable {
 
     /// Called on the loop thread when curl is done with the transfer.
     func complete(_ code: CURLcode) {
+        if downloadFD >= 0 {
+            close(downloadFD)
+            downloadFD = -1
+        }
         if code == CURLE_OK {
             var status = 0
             var version = 0
             _ = ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
             _ = ccurl_easy_getinfo_long(easy, CURLINFO_HTTP_VERSION, &version)
+            if let downloadPath, !(200..<300).contains(status) {
+                body = Self.readBack(downloadPath, limit: 64 << 10)  // an error answer: the kit reads its explanation
+            }
             finish(.success(HTTPResponse(status: status, headers: headers, body: body, httpVersion: Self.versionName(version))))
+        } else if writeErrno != 0, let downloadPath {
+            let reason = String(cString: strerror(writeErrno))
+            finish(.failure(PollError.transport(Int(CURLE_WRITE_ERROR.rawValue), "cannot write the download file \(downloadPath): \(reason)", endpoint: endpoint)))
         } else if overflowed || code == CURLE_FILESIZE_EXCEEDED {
             finish(.failure(PollError(.responseTooLarge(limit: maxBytes), endpoint: endpoint)))
         } else {
@@ -206,7 +243,45 @@ final class CurlTransfer: @unchecked Sendable {
         }
     }
 
+    /// The first `limit` bytes of a small file (an error answer written to the download file).
+    private static func readBack(_ path: String, limit: Int) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return [] }
+        defer { close(descriptor) }
+        var bytes = [UInt8](repeating: 0, count: limit)
+        var filled = 0
+        while filled < limit {
+            let count = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress.map { $0 + filled }, limit - filled) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            filled += count
+        }
+        return Array(bytes.prefix(filled))
+    }
+
+    /// Appends to the download file; false (abort) past the size limit or when the disk refuses.
+    private func write(download bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard downloaded + bytes.count <= maxBytes else {
+            overflowed = true
+            return false
+        }
+        guard let base = bytes.baseAddress else { return true }
+        var offset = 0
+        while offset < bytes.count {
+            let written = Foundation.write(downloadFD, base + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                writeErrno = errno
+                return false
+            }
+            offset += written
+        }
+        downloaded += bytes.count
+        return true
+    }
+
     fileprivate func receive(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        if downloadFD >= 0 { return write(download: bytes) }
         guard body.count + bytes.count <= maxBytes else {
             overflowed = true
             return false

@@ -6,12 +6,19 @@ public struct HTTPRequest: Sendable {
     public var url: String
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]?
+    /// Where a 2xx answer's body goes instead of memory: the file is created (or truncated) and
+    /// written as the body arrives, up to `HTTPOptions.maxDownloadBytes`, so a file of hundreds of
+    /// MB costs no memory. The response then has an empty body; a non-2xx answer's (small) error
+    /// body is read back into `body` so errors are classified as usual. The caller removes the file.
+    public var downloadPath: String?
 
-    public init(method: Method = .get, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
+    public init(method: Method = .get, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
+                downloadPath: String? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.downloadPath = downloadPath
     }
 
     /// Sets `name` (case-insensitively replacing an existing value).
@@ -65,6 +72,12 @@ public struct HTTPOptions: Sendable {
     public var caBundle: String?
     /// Responses larger than this fail rather than growing memory without bound.
     public var maxResponseBytes = 64 << 20
+    /// The limit for a body written to a file (`HTTPRequest.downloadPath`): disk, not memory.
+    public var maxDownloadBytes = 4 << 30
+    /// Whole-request limit for a download, which may be large; a download that stalls (under
+    /// 1 byte/s for `downloadStallTimeout`) fails sooner.
+    public var downloadTimeout: Duration = .seconds(3600)
+    public var downloadStallTimeout: Duration = .seconds(60)
     public var userAgent = "auditrelay"
 
     public init() {}

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import RelayCore
 
@@ -81,20 +82,26 @@ final class PollRequester: Sendable {
                 throw PollError(.malformedBody(reason: "no content list at \(api.eventsPath.joined(separator: "."))"), endpoint: endpoint)
             }
             var entries: [ContentListing.Entry] = []
+            var keyset: Keyset?
             for item in list.elements {
-                guard let id = item.value(at: listing.idPath)?.text, !id.isEmpty, let url = item.value(at: listing.urlPath)?.string,
-                      let created = Timestamp(json: item.value(at: listing.createdPath)) else {
+                guard let id = item.value(at: listing.idPath)?.text, !id.isEmpty, let listed = item.value(at: listing.urlPath)?.string,
+                      let createdText = item.value(at: listing.createdPath)?.text, let created = Timestamp(json: item.value(at: listing.createdPath)) else {
                     throw PollError(.malformedBody(reason: "a listed document lacks its id, URL or creation time"), endpoint: endpoint)
                 }
+                // Salesforce lists a path (`/services/data/v62.0/sobjects/EventLogFile/…/LogFile`).
+                let url = listed.hasPrefix("/") && !listed.hasPrefix("//") ? origin.prefix + listed : listed
                 guard URLParts(url)?.sameOrigin(as: origin) == true else {
                     throw PollError(.unsafeNextLink(host: URLParts(url)?.host ?? "an unparsable URL"), endpoint: endpoint)
                 }
                 let expiration = listing.expirationPath.flatMap { Timestamp(json: item.value(at: $0)) }
                 entries.append(ContentListing.Entry(id: id, url: url, created: created, expiration: expiration))
+                keyset = Keyset(time: createdText, id: id)
             }
+            // Token-paged listings repeat-check against their token; URL-paged ones against the URL.
+            let current = currentToken ?? (api.paging.followsURLs ? request.url : nil)
             let next = try api.paging.next(root: root, response: response, eventCount: entries.count, pageSize: settings.pageSize,
-                                           current: currentToken ?? request.url, lastEventTime: nil, origin: origin, endpoint: endpoint,
-                                           stream: "\(api.sourceType)/\(api.stream)")
+                                           current: current, lastEventTime: entries.last?.created, lastKeyset: keyset, origin: origin,
+                                           endpoint: endpoint, stream: "\(api.sourceType)/\(api.stream)")
             return ContentListing.Page(entries: entries, next: next)
         }
     }
@@ -104,10 +111,29 @@ final class PollRequester: Sendable {
         let request = HTTPRequest(url: entry.url, headers: [("Accept", "application/json")])
         return try await send(request, api: api, currentToken: nil, acceptError: listing.expired) { response, endpoint throws(PollError) in
             guard (200..<300).contains(response.status) else { return nil }
+            guard case .json(let eventsPath) = listing.format else {
+                throw PollError(.invalidRequest(reason: "a CSV document is downloaded, not fetched"), endpoint: endpoint)
+            }
             let document = JSONDocument()
             let root = try parseJSON(response, document: document, endpoint: endpoint)
-            let events = try events(in: root, at: listing.eventsPath, api: api, endpoint: endpoint)
+            let events = try events(in: root, at: eventsPath, api: api, endpoint: endpoint)
             return FetchedPage(body: document.bytes, events: events, next: .end)
+        }
+    }
+
+    /// Downloads one listed document to the file at `path` (memory stays flat whatever its size);
+    /// false when the vendor answers that it expired.
+    func download(_ entry: ContentListing.Entry, to path: String, api: any VendorAPI, listing: ContentListing) async throws -> Bool {
+        let request = HTTPRequest(url: entry.url, headers: [("Accept", "text/csv, */*")], downloadPath: path)
+        return try await send(request, api: api, currentToken: nil, acceptError: listing.expired) { response, endpoint throws(PollError) in
+            guard (200..<300).contains(response.status) else { return false }
+            // An `HTTPSending` that keeps bodies in memory (a test double) hands the body back instead.
+            if !response.body.isEmpty {
+                guard FileManager.default.createFile(atPath: path, contents: Data(response.body)) else {
+                    throw PollError.transport(23, "cannot write the download file \(path)", endpoint: endpoint)
+                }
+            }
+            return true
         }
     }
 

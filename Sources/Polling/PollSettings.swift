@@ -63,6 +63,10 @@ public struct PollSettings: Sendable {
     /// Per-stream `lag` and `lookback` (`streamSettings: {administrator: {lag: 5m}}`); a stream
     /// not named uses the source's.
     public var streamTimings: [String: StreamTiming] = [:]
+    /// Where list-then-fetch streams keep a CSV document while reading it
+    /// (`downloadDirectory: /var/lib/auditrelay/downloads`); nil: the system's temporary directory.
+    /// A document's file is removed once read, and left-overs of this source at its next start.
+    public var downloadDirectory: String?
 
     public struct StreamTiming: Sendable, Equatable {
         public var lag: Duration?
@@ -142,6 +146,10 @@ public struct PollSettings: Sendable {
         http.proxy = section.string("proxy")
         if let proxy = http.proxy, !proxy.contains("://") {
             section.report("proxy", "\(section.quoted("proxy")) is not a URL (use e.g. http://proxy.internal:3128)")
+        }
+        downloadDirectory = section.string("downloadDirectory")
+        if let downloadDirectory, access(downloadDirectory, W_OK) != 0 {
+            section.report("downloadDirectory", "\(section.quoted("downloadDirectory")) is not a writable directory: \(SystemError(errno: errno))")
         }
         http.caBundle = section.string("caBundle")
         if let caBundle = http.caBundle, access(caBundle, R_OK) != 0 {

@@ -20,6 +20,19 @@ public struct PollState: Sendable, Equatable {
     /// List-then-fetch streams: the documents already fetched (`ContentListing.Entry.digest` →
     /// creation time in seconds), kept while the lookback can list them again.
     public var fetchedDocuments: [String: Int64] = [:]
+    /// List-then-fetch streams of CSV documents: the document being read and how many of its rows
+    /// were delivered (committed with each page, so a restart skips exactly those).
+    public var document: DocumentProgress?
+
+    /// A CSV document read part way: its `ContentListing.Entry.digest` and the data rows delivered.
+    public struct DocumentProgress: Sendable, Equatable {
+        public var digest: String
+        public var rows: Int64
+        public init(digest: String, rows: Int64) {
+            self.digest = digest
+            self.rows = rows
+        }
+    }
 
     public struct Watermark: Sendable, Equatable {
         public var time: Timestamp
@@ -93,6 +106,13 @@ public struct PollState: Sendable, Equatable {
             }
             writer.raw(UInt8(ascii: "}"))
         }
+        if let document {
+            writer.raw(",\"doc\":{\"d\":")
+            writer.string(document.digest)
+            writer.raw(",\"rows\":")
+            writer.integer(document.rows)
+            writer.raw(UInt8(ascii: "}"))
+        }
         writer.raw(UInt8(ascii: "}"))
     }
 
@@ -126,6 +146,11 @@ public struct PollState: Sendable, Equatable {
                 guard let seconds = created.int64 else { return nil }
                 fetchedDocuments[digest] = seconds
             }
+        }
+        // Absent from cursors written before CSV documents existed: nothing is being read.
+        if let document = object["doc"] {
+            guard let digest = document["d"]?.string, let rows = document["rows"]?.int64, rows >= 0 else { return nil }
+            self.document = DocumentProgress(digest: digest, rows: rows)
         }
     }
 }

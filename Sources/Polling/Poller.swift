@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import RelayCore
 
@@ -115,8 +116,9 @@ public struct Poller: AuditSource {
         let token: String?
         if let open = state.window {
             window = PollWindow(from: open.from, to: open.to)
-            token = open.next
-            request = api.paging.followsURLs ? Self.get(open.next) : try api.request(window: window, pageToken: open.next, pageSize: settings.pageSize)
+            // "" is a token-paged listing's first page, kept while its documents are read.
+            token = open.next.isEmpty && !api.paging.followsURLs ? nil : open.next
+            request = api.paging.followsURLs ? Self.get(open.next) : try api.request(window: window, pageToken: token, pageSize: settings.pageSize)
         } else {
             if !force, await memory.completedRecently(api.stream, now: now, interval: settings.interval) { return nil }
             if api.progress == .resumable, let position = state.position {
@@ -226,7 +228,8 @@ public struct Poller: AuditSource {
         }
         state.lastSuccess = now
         let pending = page.entries.filter { state.fetchedDocuments[$0.digest] == nil }
-        let stayOnThisPage = PollState.Window(from: window.from, to: window.to, next: request.url)
+        // What brings this listing page back: its URL, or its token ("" for a window's first page).
+        let stayOnThisPage = PollState.Window(from: window.from, to: window.to, next: api.paging.followsURLs ? request.url : token ?? "")
 
         let expired = pending.filter { $0.expiration.map { $0 <= now } ?? false }
         if !expired.isEmpty {
@@ -238,6 +241,10 @@ public struct Poller: AuditSource {
             return gapRecord(from: from, to: max(to, from), reason: .contentExpired, api: api, now: now)
         }
 
+        if case .csv(let rowIDKey) = listing.format, !pending.isEmpty {
+            return try await pollCSV(api, listing: listing, rowIDKey: rowIDKey, page: page, pending: pending, state: &state, window: window,
+                                     stay: stayOnThisPage, listingURL: request.url, now: now)
+        }
         let batch = Array(pending.prefix(listing.parallel))
         var fetched = [FetchedPage?](repeating: nil, count: batch.count)
         try await withThrowingTaskGroup(of: (Int, FetchedPage?).self) { group in
@@ -274,6 +281,111 @@ public struct Poller: AuditSource {
             await finish(window, api: api, state: &state, now: now)
         }
         return RawPage(sourceType: api.sourceType, stream: api.stream, body: body, events: ranges, cursor: nil, receivedAt: now)
+    }
+
+    /// One page of rows of a CSV document (see `ContentListing`): the document the cursor says is
+    /// being read, else the listing page's first one not fetched yet. The document counts as
+    /// fetched only with its last page; until then the cursor holds its rows delivered.
+    private func pollCSV(_ api: any VendorAPI, listing: ContentListing, rowIDKey: String?, page: ContentListing.Page, pending: [ContentListing.Entry],
+                         state: inout PollState, window: PollWindow, stay: PollState.Window, listingURL: String, now: Timestamp) async throws -> RawPage {
+        if let progress = state.document, !pending.contains(where: { $0.digest == progress.digest }) {
+            if state.fetchedDocuments[progress.digest] == nil {
+                logger.warning("the CSV document being read is no longer listed; its remaining rows cannot be read",
+                               metadata: ["stream": "\(api.stream)", "document": "\(progress.digest)", "rowsDelivered": "\(progress.rows)"])
+            }
+            state.document = nil
+        }
+        guard let entry = pending.first(where: { $0.digest == state.document?.digest }) ?? pending.first else {
+            return RawPage(sourceType: api.sourceType, stream: api.stream, body: [], events: [], cursor: nil, receivedAt: now)
+        }
+        let delivered = state.document?.rows ?? 0
+        let rows: CSVDocumentStream.Page
+        let document: CSVDocumentStream
+        do {
+            guard let opened = try await openCSV(entry, api: api, listing: listing, rowIDKey: rowIDKey, delivered: delivered) else {
+                // Answered as expired: a gap record on the next step, like a listed expiry.
+                await memory.markExpired([entry], stream: api.stream, url: listingURL, now: now)
+                state.document = nil
+                state.window = stay
+                return RawPage(sourceType: api.sourceType, stream: api.stream, body: [], events: [], cursor: nil, receivedAt: now)
+            }
+            document = opened
+            rows = try document.nextPage(maxRows: settings.pageSize, maxBytes: listing.pageBytes, idPath: api.idPath, timePath: api.timePath, rowIDKey: rowIDKey)
+        } catch {
+            // Never read on past a failure: the next attempt downloads the document again.
+            await memory.closeDocument(api.stream)
+            throw error
+        }
+        state.lastSuccess = now
+        for event in rows.fetched.events {
+            if let time = event.time, time >= (state.watermark?.time ?? .zero) {
+                state.watermark = PollState.Watermark(time: time, id: event.id)
+            }
+        }
+        metrics.update { $0.eventsFetched += rows.fetched.events.count }
+        if rows.last {
+            state.fetchedDocuments[entry.digest] = entry.created.microseconds / 1_000_000
+            state.document = nil
+            await memory.closeDocument(api.stream)
+            if pending.count > 1 {
+                state.window = stay
+            } else if case .page(let next) = page.next {
+                state.window = PollState.Window(from: window.from, to: window.to, next: next)
+            } else {
+                await finish(window, api: api, state: &state, now: now)
+            }
+        } else {
+            state.document = PollState.DocumentProgress(digest: entry.digest, rows: document.delivered)
+            state.window = stay
+        }
+        return RawPage(sourceType: api.sourceType, stream: api.stream, body: rows.fetched.body, events: rows.fetched.events.map(\.range), cursor: nil, receivedAt: now)
+    }
+
+    /// The CSV document `entry`, positioned after its first `delivered` rows: the one this process
+    /// is reading when it stands there, else read again from its file, else downloaded (again).
+    /// Nil when the vendor answers that the document expired.
+    private func openCSV(_ entry: ContentListing.Entry, api: any VendorAPI, listing: ContentListing, rowIDKey: String?,
+                         delivered: Int64) async throws -> CSVDocumentStream? {
+        if let open = await memory.document(api.stream), open.entry.digest == entry.digest {
+            if open.delivered == delivered { return open }
+            // Asked again from an older cursor (the page after it was not committed): the file is still here.
+            if let again = try? CSVDocumentStream(path: open.path, entry: entry, rowIDKey: rowIDKey), (try? again.skip(to: delivered)) == delivered {
+                await memory.keepDocument(again, stream: api.stream)
+                return again
+            }
+        }
+        await memory.closeDocument(api.stream)
+        let directory = settings.downloadDirectory ?? FileManager.default.temporaryDirectory.path
+        let prefix = "auditrelay-\(ContentListing.Entry.digest(settings.id))-"
+        if await memory.takeDownloadCleanup() { Self.removeLeftovers(in: directory, prefix: prefix, logger: logger) }
+        let path = "\(directory)/\(prefix)\(ContentListing.Entry.digest(api.stream))-\(entry.digest).csv"
+        do {
+            guard try await requester.download(entry, to: path, api: api, listing: listing) else {
+                _ = unlink(path)
+                return nil
+            }
+            let document = try CSVDocumentStream(path: path, entry: entry, rowIDKey: rowIDKey)
+            let skipped = try document.skip(to: delivered)
+            if skipped < delivered {
+                logger.warning("the CSV document has fewer rows than were already delivered from it; it is taken as read",
+                               metadata: ["stream": "\(api.stream)", "document": "\(entry.id)", "rows": "\(skipped)", "rowsDelivered": "\(delivered)"])
+            }
+            await memory.keepDocument(document, stream: api.stream)
+            return document
+        } catch {
+            _ = unlink(path)
+            throw error
+        }
+    }
+
+    /// Files a previous run of this source left behind (killed while reading a document).
+    static func removeLeftovers(in directory: String, prefix: String, logger: Logger) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".csv") {
+            if unlink("\(directory)/\(name)") == 0 {
+                logger.info("removed a download left by an earlier run", metadata: ["file": "\(name)"])
+            }
+        }
     }
 
     /// The vendor rejected a stored page token or position: start the stream again from its time
@@ -336,6 +448,23 @@ actor PollerMemory {
     func setUnavailable(_ stream: String) { unavailable.insert(stream) }
     /// Per list-then-fetch stream, the listing page being worked through (URL and page).
     private var listings: [String: (url: String, page: ContentListing.Page)] = [:]
+    /// Per CSV list-then-fetch stream, the document being read.
+    private var documents: [String: CSVDocumentStream] = [:]
+    private var downloadsCleaned = false
+
+    func document(_ stream: String) -> CSVDocumentStream? { documents[stream] }
+    func keepDocument(_ document: CSVDocumentStream, stream: String) { documents[stream] = document }
+
+    /// Forgets the stream's document and removes its file.
+    func closeDocument(_ stream: String) {
+        documents.removeValue(forKey: stream)?.remove()
+    }
+
+    /// True once: leftovers of an earlier run are removed before this run's first download.
+    func takeDownloadCleanup() -> Bool {
+        defer { downloadsCleaned = true }
+        return !downloadsCleaned
+    }
 
     func setupDue(_ stream: String) -> Bool { !setUp.contains(stream) }
     func setupDone(_ stream: String) { setUp.insert(stream) }

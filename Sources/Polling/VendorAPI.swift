@@ -84,8 +84,9 @@ public protocol VendorAPI: Sendable {
     /// A 2xx answer that is not the API's (an HTML login, maintenance or hibernation page), in
     /// plain words; nil: the answer is read as the API's. Default: any `text/html` answer.
     func explainNonAPIAnswer(_ response: HTTPResponse) -> String?
-    /// Set for list-then-fetch streams (Microsoft 365): the pages list documents of events, see
-    /// `ContentListing`. `idPath`/`timePath` then describe the events inside the documents.
+    /// Set for list-then-fetch streams (Microsoft 365's JSON blobs, Salesforce's EventLogFile
+    /// CSVs): the pages list documents of events, see `ContentListing`. `idPath`/`timePath` then
+    /// describe the events inside the documents (for CSV, a column name each).
     var contents: ContentListing? { get }
     /// A request the vendor needs before the stream can be read (Microsoft's subscription start).
     var setup: StreamSetup? { get }
