@@ -14,6 +14,8 @@ extension SourceCursor {
                 fields.append("window \(window.from)..\(window.to) next-page \(Self.fingerprint(window.next))")
             }
             if let position = state.position { fields.append("position \(Self.fingerprint(position))") }
+            if let document = state.document { fields.append("document \(document.digest) rows-delivered \(document.rows)") }
+            if !state.fetchedDocuments.isEmpty { fields.append("documents-fetched \(state.fetchedDocuments.count)") }
             fields.append("last-success \(state.lastSuccess?.description ?? "never")")
             lines.append(fields.joined(separator: "  "))
         }

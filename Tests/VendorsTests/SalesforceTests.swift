@@ -89,6 +89,41 @@ import Testing
         #expect(metrics.rateShareWaits >= 1, "\(metrics)")
     }
 
+    @Test func eventLogFilesAreReadRowByRowQuotedFieldsIntactEachRowOnceAcrossARestart() async throws {
+        let vendor = try Lookalike("salesforce.py", Self.lookalikeArguments + ["--events", "0", "--log-files", "4", "--rows-per-file", "230", "--span", "7200"])
+        defer { vendor.stop() }
+        var files = Self.vendorCase
+        files.keys.append(("streams", "[eventlogfile]"))
+        let logs = LogCapture()
+        let log = TestRecordLog()
+        // Stop after a few pages: the cursor is in the middle of a file (230 rows, pages of 100).
+        await log.setCrashAtAppend(3)
+        let first = try files.source(vendor, pageSize: 100).makePoller(clock: InstantSleepClock(), logger: logs.logger())
+        #expect(await PipelineRun.once(first, log: log, logger: logs.logger()) != nil)
+        let committed = try #require(await log.committedCursor(source: "salesforce-test"))
+        #expect(committed.contains(#""doc":"#), "the cursor holds the file being read and its rows: \(committed)")
+        await log.setCrashAtAppend(nil)
+        let second = try files.source(vendor, pageSize: 100).makePoller(clock: InstantSleepClock(), logger: logs.logger())
+        #expect(await PipelineRun.once(second, log: log, logger: logs.logger()) == nil)
+
+        let records = await log.records(idPath: ["auditrelay.row"])
+        let ids = records.compactMap(\.vendorID)
+        #expect(ids.count == 920)
+        #expect(ids.duplicates.isEmpty)
+        #expect(Set(ids) == Set(try await vendor.statisticStrings("elf_ids")))
+        #expect(try await vendor.stats().badRequests == 0)
+        // Quoted commas, doubled quotes and line breaks inside a field come through as they were.
+        let document = JSONDocument()
+        let raws = try records.map { try document.parse(Array($0.json.utf8))["rawLog"]?.string ?? "" }
+        #expect(raws.contains { $0.contains(#"Name = \"O'Brien, Pat\""#) }, "\(raws.prefix(3))")
+        #expect(raws.contains { $0.contains(#"SELECT Id\nFROM Opportunity\r\nWHERE Amount > 100"#) })
+        let login = try #require(records.first { $0.eventName == "Login" })
+        let record = try document.parse(Array(login.json.utf8))
+        #expect(record["behavior"]?.string == "authentication.login", "\(login.json)")
+        #expect(record["eventID"]?.string == login.vendorID)
+        #expect(record["eventTime"]?.string?.hasPrefix("1970") == false)
+    }
+
     @Test func configNamesOneFlowAndKnownStreams() {
         let base: [(String, ConfigValue)] = [("id", .scalar("sf")), ("instanceURL", .scalar("https://acme.my.salesforce.com")), ("clientID", .scalar("c"))]
         let cases: [([(String, ConfigValue)], String)] = [

@@ -7,7 +7,8 @@ import RelayCore
 /// https://developer.salesforce.com/docs/atlas.en-us.platform_events.meta/platform_events/platform_events_objects_monitoring.htm
 /// https://help.salesforce.com/s/articleView?id=sf.admin_monitorsetup.htm (setup audit trail actions)
 ///
-/// Field map, eventlogfile: eventID content hash, eventTime `TIMESTAMP_DERIVED` (else compact
+/// Field map, eventlogfile: eventID `auditrelay.row` (`<file id>:<row>`, added by the poller) else
+/// content hash, eventTime `TIMESTAMP_DERIVED` (else compact
 /// `TIMESTAMP`), eventName `EVENT_TYPE`, srcIP `SOURCE_IP` else `CLIENT_IP` (often the text
 /// "Salesforce.com IP"), actor `USER_NAME`, `USER_ID_DERIVED`. realtime: eventID
 /// `payload.EventIdentifier`, eventTime `payload.EventDate`, eventName the event object named by
@@ -34,6 +35,8 @@ public struct SalesforceNormalizer: Normalizer {
     }
 
     private func eventLogFile(_ event: JSONValue, into record: inout AuditRecord) {
+        // `<file id>:<row>`, added by the poller (REQUEST_ID repeats across rows); else the content hash.
+        record.setEventID(event["auditrelay.row"])
         record.setEventTime(event["TIMESTAMP_DERIVED"], event["TIMESTAMP"])
         record.setEventName(event["EVENT_TYPE"])
         record.setSourceIP(event["SOURCE_IP"], event["CLIENT_IP"])

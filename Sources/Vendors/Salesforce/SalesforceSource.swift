@@ -42,8 +42,9 @@ public struct SalesforceSource: PolledVendor {
         "permissionseteventstore": "PermissionSetEventStore", "fileeventstore": "FileEventStore",
         "bulkapiresulteventstore": "BulkApiResultEventStore",
     ]
-    public static let streamNames = ["setupaudittrail"] + eventObjects.keys.sorted()
-    static let defaultStreams = ["setupaudittrail", "loginevent"]
+    public static let streamNames = ["setupaudittrail", "eventlogfile"] + eventObjects.keys.sorted()
+    static let defaultStreams = ["setupaudittrail", "loginevent", "eventlogfile"]
+    static let defaultEventLogTypes = ["Login", "Logout", "API", "RestApi", "Report", "URI", "LightningURI", "ApexExecution"]
 
     public var settings: PollSettings
     var clientID: String
@@ -53,6 +54,8 @@ public struct SalesforceSource: PolledVendor {
     var loginURL: String
     var apiVersion: String
     var streamNames: [String]
+    var eventLogTypes: [String]
+    var eventLogInterval: String
 
     public init(_ section: ConfigSection) {
         let instance = section.string("instanceURL")
@@ -73,6 +76,12 @@ public struct SalesforceSource: PolledVendor {
         for stream in streamNames where !Self.streamNames.contains(stream) {
             section.report("streams", "\"\(stream)\" is not a stream (known: \(Self.streamNames.joined(separator: ", ")))")
         }
+        eventLogTypes = section.has("eventLogTypes") ? section.strings("eventLogTypes") : Self.defaultEventLogTypes
+        // They go into the SOQL as literals: only names are accepted.
+        for type in eventLogTypes where type.isEmpty || !type.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+            section.report("eventLogTypes", "\"\(type)\" is not an EventLogFile event type (Login, API, Report, …)")
+        }
+        eventLogInterval = section.choice("eventLogInterval", ["Daily", "Hourly"], default: "Daily")
         switch (username, privateKey, clientSecret) {
         case (.some, .some(let key), nil):
             if (try? JWTSigningKey.pem(key.reveal())) == nil {
@@ -93,6 +102,7 @@ public struct SalesforceSource: PolledVendor {
         let query = "\(settings.baseURL)/services/data/\(apiVersion)/query"
         return streamNames.compactMap { name -> (any VendorAPI)? in
             if name == "setupaudittrail" { return SetupAuditTrail(queryURL: query) }
+            if name == "eventlogfile" { return EventLogFile(queryURL: query, eventTypes: eventLogTypes, interval: eventLogInterval) }
             return Self.eventObjects[name].map { EventStorage(queryURL: query, stream: name, object: $0) }
         }
     }
@@ -128,17 +138,40 @@ public struct SalesforceSource: PolledVendor {
 
         func request(window: PollWindow, pageToken: String?, pageSize: Int) throws(PollError) -> HTTPRequest {
             var conditions = "CreatedDate >= \(window.from.millisecondsDescription) AND CreatedDate < \(window.to.millisecondsDescription)"
-            if let pageToken {
-                guard let after = Keyset(token: pageToken), let time = Timestamp(parsing: after.time),
-                      after.id.allSatisfy({ $0.isLetter || $0.isNumber }) else {
-                    throw PollError.invalidRequest("the stored page token is not a (CreatedDate, Id) keyset", endpoint: queryURL)
-                }
-                let at = time.millisecondsDescription
-                conditions += " AND (CreatedDate > \(at) OR (CreatedDate = \(at) AND Id > '\(after.id)'))"
-            }
+            if let pageToken { conditions += try keysetCondition(pageToken) }
             let soql = "SELECT Id, Action, Section, CreatedDate, CreatedById, CreatedBy.Username, CreatedByContext, CreatedByIssuer, "
                 + "DelegateUser, Display, ResponsibleNamespacePrefix FROM SetupAuditTrail WHERE \(conditions) ORDER BY CreatedDate, Id LIMIT \(pageSize)"
             return get(soql)
+        }
+    }
+
+    /// EventLogFile: the files are listed by SOQL on (CreatedDate, Id) and each `LogFile` CSV is
+    /// downloaded to disk and read page by page (`ContentListing` with `.csv`), so a file of
+    /// hundreds of MB keeps memory flat; the cursor holds the rows already delivered, so a restart
+    /// in the middle of a file skips them. A row's id is `<file id>:<row>` (`auditrelay.row` in
+    /// the row): `REQUEST_ID` is not unique per row.
+    struct EventLogFile: Query {
+        var queryURL: String
+        var eventTypes: [String]
+        var interval: String
+        var stream: String { "eventlogfile" }
+        var eventsPath: [String] { ["records"] }
+        var idPath: [String] { [] }
+        var timePath: [String] { ["TIMESTAMP_DERIVED"] }
+        var paging: Paging { .keyset }
+        // Salesforce keeps event log files 30 days (1 day without the Event Monitoring licence).
+        var retention: Duration? { .seconds(30 * 86_400) }
+        var contents: ContentListing? {
+            ContentListing(idPath: ["Id"], urlPath: ["LogFile"], createdPath: ["CreatedDate"], expirationPath: nil,
+                           format: .csv(rowIDKey: "auditrelay.row"), expired: { $0.status == 404 })
+        }
+
+        func request(window: PollWindow, pageToken: String?, pageSize: Int) throws(PollError) -> HTTPRequest {
+            var conditions = "CreatedDate >= \(window.from.millisecondsDescription) AND CreatedDate < \(window.to.millisecondsDescription)"
+                + " AND Interval = '\(interval)' AND EventType IN (\(eventTypes.map { "'\($0)'" }.joined(separator: ", ")))"
+            if let pageToken { conditions += try keysetCondition(pageToken) }
+            return get("SELECT Id, EventType, LogDate, CreatedDate, LogFile, LogFileLength, Interval FROM EventLogFile WHERE \(conditions) "
+                       + "ORDER BY CreatedDate, Id LIMIT \(pageSize)")  // a full listing page means more: LIMIT is the page size
         }
     }
 
@@ -185,6 +218,16 @@ extension SalesforceSource.Query {
     var sourceType: String { "salesforce" }
     var permissionHint: String {
         "the user cannot read \(stream): it needs API Enabled, View Setup and Configuration (SetupAuditTrail) or View Real-Time Event Monitoring Data (event objects), and the connected app must be approved for it"
+    }
+
+    /// ` AND (CreatedDate > T OR (CreatedDate = T AND Id > 'X'))` after a keyset page token.
+    func keysetCondition(_ pageToken: String) throws(PollError) -> String {
+        guard let after = Keyset(token: pageToken), let time = Timestamp(parsing: after.time),
+              after.id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw PollError.invalidRequest("the stored page token is not a (CreatedDate, Id) keyset", endpoint: queryURL)
+        }
+        let at = time.millisecondsDescription
+        return " AND (CreatedDate > \(at) OR (CreatedDate = \(at) AND Id > '\(after.id)'))"
     }
 
     func get(_ soql: String) -> HTTPRequest {

@@ -18,6 +18,11 @@
 Rows: n % 2 == 0 SetupAuditTrail (id `Id`), else LoginEvent (id `EventIdentifier`, `Id` empty as big
 objects return it); /_stats ids are those ids.
 
+  EventLogFile: `SELECT Id, EventType, LogDate, CreatedDate, LogFile, LogFileLength, Interval FROM EventLogFile
+         WHERE CreatedDate >= A AND CreatedDate < B AND Interval = 'Daily' AND EventType IN ('Login', …) [keyset]
+         ORDER BY CreatedDate, Id LIMIT N`; GET /services/data/v62.0/sobjects/EventLogFile/<Id>/LogFile is the CSV.
+         --log-files N files over the span, --rows-per-file rows each; /_stats elf_ids are `<Id>:<row>`.
+
 Vendor extras:
   --unlicensed OBJECT     queries on it answer 400 INVALID_TYPE (an object the org has no licence for)
   --denied-user U         a user whose token works but whose queries answer 403 INSUFFICIENT_ACCESS
@@ -41,6 +46,13 @@ ALLOCATION = 15000
 AUDIT = re.compile(r"^SELECT (?P<fields>.+) FROM SetupAuditTrail WHERE CreatedDate >= (?P<a>\S+) AND CreatedDate < (?P<b>\S+)"
                    r"(?: AND \(CreatedDate > (?P<t>\S+) OR \(CreatedDate = (?P<t2>\S+) AND Id > '(?P<id>\w+)'\)\))?"
                    r" ORDER BY CreatedDate, Id LIMIT (?P<limit>\d+)$")
+LOG_FILES = re.compile(r"^SELECT Id, EventType, LogDate, CreatedDate, LogFile, LogFileLength, Interval FROM EventLogFile"
+                       r" WHERE CreatedDate >= (?P<a>\S+) AND CreatedDate < (?P<b>\S+) AND Interval = '(?P<interval>Daily|Hourly)'"
+                       r" AND EventType IN \((?P<types>'\w+'(?:, '\w+')*)\)"
+                       r"(?: AND \(CreatedDate > (?P<t>\S+) OR \(CreatedDate = (?P<t2>\S+) AND Id > '(?P<id>\w+)'\)\))?"
+                       r" ORDER BY CreatedDate, Id LIMIT (?P<limit>\d+)$")
+LOG_FILE_PATH = re.compile(r"^" + API + r"/sobjects/EventLogFile/(\w+)/LogFile$")
+LOG_TYPES = ["Login", "API", "Report", "URI", "Logout"]
 STORAGE = re.compile(r"^SELECT FIELDS\(STANDARD\) FROM (?P<object>\w+) WHERE EventDate >= (?P<a>\S+) AND EventDate < (?P<b>\S+)"
                      r" ORDER BY EventDate DESC$")
 SOQL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$")
@@ -86,7 +98,14 @@ class Salesforce:
         self.locators = {}
         self.used = arguments.used
         self.allocation = arguments.allocation
-        store.stats.update({"locator_requests": 0, "invalid_type_answers": 0})
+        store.stats.update({"locator_requests": 0, "invalid_type_answers": 0, "log_file_downloads": 0})
+        # EventLogFile: files created over the span, each a CSV of --rows-per-file rows.
+        now = time.time()
+        self.log_files = []
+        for index in range(arguments.log_files):
+            created = int(lookalike.spread_time(now, index, arguments.log_files, arguments.span, arguments.newest_age) * 1000)
+            self.log_files.append(self.log_file(index, created, arguments.rows_per_file))
+        store.stats["elf_ids"] = [row_id for f in self.log_files for row_id in f["_row_ids"]]
 
     def expire_tokens(self):
         with self.lock:
@@ -195,6 +214,50 @@ class Salesforce:
             return self.errors(handler, 403, "INSUFFICIENT_ACCESS", "insufficient access rights on object id")
         return False
 
+    def log_file(self, index, created, rows):
+        """One EventLogFile record and its CSV: every field quoted as Salesforce writes them, with
+        commas, doubled quotes and line breaks inside fields, and REQUEST_IDs that repeat."""
+        file_id = "0AT5e%013d" % (index + 1)
+        event_type = LOG_TYPES[index % len(LOG_TYPES)]
+        columns = ["EVENT_TYPE", "TIMESTAMP", "REQUEST_ID", "ORGANIZATION_ID", "USER_ID", "URI", "USER_NAME", "CLIENT_IP",
+                   "LOGIN_STATUS", "QUERY", "TIMESTAMP_DERIVED", "USER_ID_DERIVED", "SOURCE_IP"]
+        lines = [",".join('"%s"' % c for c in columns)]
+        for row in range(rows):
+            ms = created - 3600 * 1000 + row * 10
+            fields = [event_type, time.strftime("%Y%m%d%H%M%S", time.gmtime(ms // 1000)) + ".%03d" % (ms % 1000),
+                      "4exLFFQZ1234%04d" % (row // 3), "00D5e0000000001", "0055e%010d" % (row % 9),
+                      "/services/data/v62.0/query", PEOPLE[row % len(PEOPLE)] + "@acme.com",
+                      "198.51.100.%d" % (row % 254 + 1), "LOGIN_NO_ERROR" if row % 7 else "LOGIN_ERROR_INVALID_PASSWORD",
+                      ["SELECT Id, Name FROM Account", 'SELECT Id FROM Contact WHERE Name = "O\'Brien, Pat"',
+                       "SELECT Id\nFROM Opportunity\r\nWHERE Amount > 100"][row % 3],
+                      time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000),
+                      "0055e000000%07d" % (row % 9), "198.51.100.%d" % (row % 254 + 1)]
+            lines.append(",".join('"%s"' % f.replace('"', '""') for f in fields))
+        body = ("\n".join(lines) + "\n").encode()
+        return {"_ms": created, "_csv": body, "_row_ids": ["%s:%d" % (file_id, r + 1) for r in range(rows)],
+                "attributes": {"type": "EventLogFile", "url": "%s/sobjects/EventLogFile/%s" % (API, file_id)},
+                "Id": file_id, "EventType": event_type, "LogDate": time.strftime("%Y-%m-%dT00:00:00.000+0000", time.gmtime(created // 1000)),
+                "CreatedDate": sf_time(created), "LogFile": "%s/sobjects/EventLogFile/%s/LogFile" % (API, file_id),
+                "LogFileLength": float(len(body)), "Interval": "Daily"}
+
+    def handle_log_file(self, handler, file_id):
+        self.store.count("data_requests")
+        handler.sf_locator = False
+        if self.gate(handler):
+            return True
+        entry = next((f for f in self.log_files if f["Id"] == file_id), None)
+        if entry is None:
+            return self.errors(handler, 404, "NOT_FOUND", "The requested resource does not exist")
+        self.store.count("log_file_downloads")
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/csv")
+        handler.send_header("Content-Length", str(len(entry["_csv"])))
+        for name, value in self.headers().items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(entry["_csv"])
+        return True
+
     def batch(self, handler, rows, offset, batch_size, locator):
         page = rows[offset:offset + batch_size]
         body = {"totalSize": len(rows), "done": offset + len(page) >= len(rows), "records": page}
@@ -224,6 +287,21 @@ class Salesforce:
             keyed = sorted(((e[2]["_ms"], e[2]["Id"], e[2]) for e in rows), key=lambda k: (k[0], k[1]))
             chosen = [r for ms, rid, r in keyed if a <= ms < b and (after is None or (ms, rid) > after)]
             page = [{k: v for k, v in r.items() if not k.startswith("_")} for r in chosen[:int(match["limit"])]]
+            handler.page_delay()
+            handler.send_json(200, {"totalSize": len(page), "done": True, "records": page}, self.headers())
+            return True
+        match = LOG_FILES.match(soql)
+        if match:
+            a, b = literal_ms(match["a"]), literal_ms(match["b"])
+            if a is None or b is None or (match["t"] and (match["t"] != match["t2"] or literal_ms(match["t"]) is None)):
+                self.store.bad_request("soql: datetime literal in %r" % soql)
+                return self.errors(handler, 400, "MALFORMED_QUERY", "line 1:1 no viable alternative")
+            types = set(re.findall(r"'(\w+)'", match["types"]))
+            after = (literal_ms(match["t"]), match["id"]) if match["t"] else None
+            chosen = sorted((f for f in self.log_files if a <= f["_ms"] < b and f["EventType"] in types
+                             and match["interval"] == f["Interval"] and (after is None or (f["_ms"], f["Id"]) > after)),
+                            key=lambda f: (f["_ms"], f["Id"]))
+            page = [{k: v for k, v in f.items() if not k.startswith("_")} for f in chosen[:int(match["limit"])]]
             handler.page_delay()
             handler.send_json(200, {"totalSize": len(page), "done": True, "records": page}, self.headers())
             return True
@@ -269,6 +347,9 @@ class Salesforce:
             return self.handle_token(handler, body)
         if path == API + "/query" and method == "GET":
             return self.handle_query(handler, query)
+        match = LOG_FILE_PATH.match(path)
+        if match and method == "GET":
+            return self.handle_log_file(handler, match.group(1))
         if path.startswith(API + "/query/") and method == "GET":
             return self.handle_locator(handler, path[len(API + "/query/"):])
         return False
@@ -311,4 +392,6 @@ if __name__ == "__main__":
         lambda parser: parser.add_argument("--unlicensed", action="append"),
         lambda parser: parser.add_argument("--allocation", type=int, default=ALLOCATION, help="the org's daily API allocation"),
         lambda parser: parser.add_argument("--used", type=int, default=100, help="API requests already used today"),
+        lambda parser: parser.add_argument("--log-files", type=int, default=0, help="EventLogFile records over the span"),
+        lambda parser: parser.add_argument("--rows-per-file", type=int, default=100),
     ])

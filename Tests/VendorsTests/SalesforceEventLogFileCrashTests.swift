@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+import TestHelpers
+
+/// The real `auditrelay run` reading Salesforce EventLogFile CSVs, SIGKILLed in the middle of a
+/// file and started again: every row is appended to the spool exactly once and reaches the file
+/// sink. Pages of a downloaded file follow each other without a network wait, so the pipeline is
+/// never idle and the sink's acknowledgements (persisted every 0.2 s) trail what it wrote: the
+/// rows written but not yet acknowledged at the kill are the sink's at-least-once tail and are
+/// written again, and the test checks that exactly those, and nothing else, come twice.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct SalesforceEventLogFileCrashTests {
+    @Test func aSIGKILLInTheMiddleOfACSVFileLosesNothingAndAppendsNothingTwice() async throws {
+        let rowsPerFile = 6_000, files = 2
+        let total = rowsPerFile * files
+        let vendor = try Lookalike("salesforce.py", SalesforceTests.lookalikeArguments
+                                   + ["--events", "0", "--log-files", "\(files)", "--rows-per-file", "\(rowsPerFile)", "--span", "7200"])
+        defer { vendor.stop() }
+        var vendorCase = SalesforceTests.vendorCase
+        vendorCase.keys.append(("streams", "[eventlogfile]"))
+        let work = EndToEndTests.temporaryPath("-crash-elf")
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let (config, environment) = try PolledVendorCrashTests.writeConfig(vendorCase, baseURL: vendor.baseURL, work: work)
+        let output = "\(work)/out.jsonl"
+
+        let first = try RelayProcess(["run", "--config", config], environment: environment, stderr: "\(work)/run1.log")
+        defer { first.kill() }
+        let pid = first.process.processIdentifier
+        // Frozen (SIGSTOP) so what the sink wrote and what the spool says are read at one instant,
+        // then killed there: in the middle of the first file.
+        var written = 0, acknowledged = 0
+        try await waitUntil(seconds: 120, "the first file half read") {
+            try first.expectRunning()
+            guard Self.completeLines(output) >= rowsPerFile / 2 else { return false }
+            kill(pid, SIGSTOP)
+            guard Self.waitForState("T", pid: pid) else { kill(pid, SIGCONT); return false }
+            written = Self.completeLines(output)
+            let spool = (try? EndToEndTests.run(["spool", "inspect", "--config", config], environment: environment).stdout) ?? ""
+            acknowledged = PolledVendorCrashTests.number(after: "(persisted ", in: spool) ?? -1
+            kill(pid, SIGKILL)
+            return true
+        }
+        first.kill()
+        #expect(written > 0 && written < rowsPerFile, "killed after \(written) rows, in the middle of the first file")
+        #expect(acknowledged >= 0 && acknowledged <= written)
+        let cursor = try EndToEndTests.run(["cursor", "show", "--config", config], environment: environment)
+        #expect(cursor.stdout.contains("document"), "the cursor names the file being read: \(cursor.stdout)")
+
+        let second = try RelayProcess(["run", "--config", config], environment: environment, stderr: "\(work)/run2.log")
+        defer { second.kill() }
+        let tail = written - acknowledged
+        try await waitUntil(seconds: 120, "every row delivered after the restart") {
+            try second.expectRunning()
+            return Self.completeLines(output) >= total + tail
+        }
+        second.terminate()
+        #expect(second.exitStatus == 0)
+
+        let records = PolledVendorCrashTests.lines(output)
+        #expect(records.count == total + tail)
+        let ids = records.compactMap { PolledVendorCrashTests.vendorID($0, path: ["auditrelay.row"]) }
+        #expect(Set(ids) == Set(try await vendor.statisticStrings("elf_ids")))
+        // Only the sink's unacknowledged tail at the kill comes twice.
+        let unacknowledged = Set(ids[acknowledged..<written])
+        #expect(Set(ids.duplicates) == unacknowledged, "\(ids.duplicates.count) duplicates, \(tail) expected")
+        let spool = try EndToEndTests.run(["spool", "inspect", "--config", config], environment: environment).stdout
+        #expect(PolledVendorCrashTests.number(after: "next sequence ", in: spool) == total + 1, "no row appended twice: \(spool)")
+        // The file being read at the kill was downloaded again; none was downloaded more than that.
+        #expect(try await vendor.statistic("log_file_downloads") <= files + 1)
+        let logs = try String(contentsOfFile: "\(work)/run1.log", encoding: .utf8) + String(contentsOfFile: "\(work)/run2.log", encoding: .utf8)
+        #expect(!logs.contains(SalesforceTests.clientSecret))
+    }
+
+    /// Lines the sink finished writing (a frozen writer may have left half of one).
+    static func completeLines(_ path: String) -> Int {
+        guard let data = FileManager.default.contents(atPath: path) else { return 0 }
+        return data.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+    }
+
+    /// Waits (briefly) until the process is in `state` (`T`: stopped) per /proc/PID/stat.
+    static func waitForState(_ state: Character, pid: Int32) -> Bool {
+        for _ in 0..<200 {
+            if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+               let close = stat.lastIndex(of: ")"), stat[stat.index(close, offsetBy: 2)] == state { return true }
+            usleep(1000)
+        }
+        return false
+    }
+}
