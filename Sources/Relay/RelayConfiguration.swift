@@ -47,6 +47,9 @@ public struct RelayConfiguration: Sendable {
         public var maxBytes: UInt64
         /// `block` (default: polling pauses while full) or `drop_oldest` (counted).
         public var fullPolicy: String
+        /// How often sinks' acknowledgements are made durable: what a crash can deliver twice is
+        /// at most this much of a sink's traffic (each persist is one small fsynced write).
+        public var ackPersistInterval: Duration = .milliseconds(200)
     }
 
     public var workspaceID: String
@@ -121,6 +124,8 @@ public struct RelayConfiguration: Sendable {
             spool.directory = section.string("dir", default: spool.directory)
             spool.maxBytes = section.byteSize("maxBytes", default: spool.maxBytes)
             spool.fullPolicy = section.choice("fullPolicy", ["block", "drop_oldest"], default: spool.fullPolicy)
+            spool.ackPersistInterval = section.duration("ackPersistInterval", default: spool.ackPersistInterval)
+            if spool.ackPersistInterval > .seconds(60) { section.report("ackPersistInterval", "must be at most 60s (longer means more redelivered after a crash)") }
             if spool.maxBytes < 1 << 20 { section.report("maxBytes", "must be at least 1MiB") }
             section.finish()
         }

@@ -37,7 +37,7 @@ public enum RelayRuntime {
                                    segmentBytes: segmentBytes(spoolMaxBytes: configuration.spool.maxBytes),
                                    maxRecordBytes: max(8 << 20, largestDelivery),
                                    fullPolicy: configuration.spool.fullPolicy == "drop_oldest" ? .dropOldest : .block,
-                                   sinks: configuration.sinks.map(\.name))
+                                   sinks: configuration.sinks.map(\.name), ackPersistIntervalSeconds: configuration.spool.ackPersistInterval.seconds)
     }
 
     /// The spool segment size for a spool of `spoolMaxBytes`.

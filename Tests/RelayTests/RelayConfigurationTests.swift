@@ -37,7 +37,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             sinks:
               - {type: file}
               - {type: stdout, colour: red}
-            spool: {dir: /tmp/x, maxBytes: lots}
+            spool: {dir: /tmp/x, maxBytes: lots, ackPersistInterval: 5m}
             extra: 1
             """)
         #expect(configuration == nil)
@@ -50,6 +50,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             "sinks[0].path: is required",
             "sinks[1].colour: unknown key",
             #"spool.maxBytes: "lots" is not a size (use e.g. 4096, 64KiB, 512MiB, 2GiB)"#,
+            "spool.ackPersistInterval: must be at most 60s (longer means more redelivered after a crash)",
             "extra: unknown key",
         ])
     }

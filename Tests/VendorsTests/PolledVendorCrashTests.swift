@@ -85,7 +85,8 @@ import TestHelpers
     }
 
     /// A config polling `vendorCase` into a file sink, its credentials as `${env:…}` references.
-    static func writeConfig(_ vendorCase: VendorCase, baseURL: String, work: String) throws -> (String, [String: String]) {
+    /// - Parameter spool: further keys of the spool section (`ackPersistInterval: 0s`).
+    static func writeConfig(_ vendorCase: VendorCase, baseURL: String, work: String, spool: String = "") throws -> (String, [String: String]) {
         var environment: [String: String] = [:]
         var keys: [String] = []
         for (key, value) in vendorCase.keys {
@@ -105,7 +106,7 @@ import TestHelpers
             sources:
               - {id: crash-\(vendorCase.name), type: \(vendorCase.name), baseURL: "\(baseURL + vendorCase.baseURLPath)", \(keys.joined(separator: ", ")), backfill: 3h, lag: 5s, pageSize: \(pageSize), interval: 2s, requestsPerSecond: 100}
             sinks: [{type: file, path: \(work)/out.jsonl}]
-            spool: {dir: \(work)/spool, maxBytes: 16MiB}
+            spool: {dir: \(work)/spool, maxBytes: 16MiB\(spool.isEmpty ? "" : ", " + spool)}
             http: {listen: "127.0.0.1:0"}
             log: {format: json, level: info}
             """.write(toFile: config, atomically: true, encoding: .utf8)
