@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "Polling",
             dependencies: [
-                "RelayCore", "CCurl", "CCurlShim",
+                "RelayCore", "CCurl", "CCurlShim", "COpenSSL",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -59,3 +59,26 @@ public struct ClientCredentials: Sendable {
         secret = section.requiredSecret("clientSecret")
     }
 }
+
+extension ConfigSection {
+    /// Which of a vendor's credential forms the config gives (`username` + `password` or
+    /// `clientID` + `clientSecret`): its index, or nil after reporting none, more than one, or one
+    /// with a key missing. Keys the forms share (a client id) are not listed.
+    public func credentialForm(_ forms: [(keys: [String], name: String)]) -> Int? {
+        func described(_ form: (keys: [String], name: String)) -> String { form.keys.joined(separator: " and ") + " (\(form.name))" }
+        let started = forms.indices.filter { forms[$0].keys.contains(where: has) }
+        guard let first = started.first else {
+            report(forms[0].keys[0], "set either " + forms.map(described).joined(separator: " or "))
+            return nil
+        }
+        guard started.count == 1 else {
+            report(forms[first].keys[0], "set either " + started.map { described(forms[$0]) }.joined(separator: " or ") + ", not both")
+            return nil
+        }
+        if let missing = forms[first].keys.first(where: { !has($0) }) {
+            report(missing, "\(forms[first].keys.joined(separator: " and ")) go together (\(forms[first].name))")
+            return nil
+        }
+        return first
+    }
+}

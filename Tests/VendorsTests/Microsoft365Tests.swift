@@ -140,8 +140,8 @@ import Testing
     @Test func configChecksTheCredentialChoiceContentTypesAndCloud() {
         let base: [(String, ConfigValue)] = [("id", .scalar("m")), ("tenantID", .scalar(Self.tenant)), ("clientID", .scalar("c"))]
         let cases: [([(String, ConfigValue)], String)] = [
-            ([], "clientSecret: set either clientSecret or certificate and privateKey"),
-            ([("clientSecret", .scalar("s")), ("privateKey", .scalar("k"))], "clientSecret: set either clientSecret or certificate and privateKey, not both"),
+            ([], "clientSecret: set either clientSecret (the app's client secret) or certificate and privateKey (a certificate uploaded to the app)"),
+            ([("clientSecret", .scalar("s")), ("privateKey", .scalar("k"))], "clientSecret: set either clientSecret (the app's client secret) or certificate and privateKey (a certificate uploaded to the app), not both"),
             ([("certificate", .scalar("-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----")), ("privateKey", .scalar("nope-5ecr3t"))],
              "privateKey: is not a PEM RSA private key"),
             ([("clientSecret", .scalar("s")), ("contentTypes", .list([.scalar("Audit.Teams")]))], "\"Audit.Teams\" is not a content type"),

@@ -89,7 +89,7 @@ import Testing
         }
         let problems = diagnostics.problems.map(\.description)
         #expect(problems.count == 4, "\(problems)")
-        #expect(problems.contains { $0.contains("set either token (an API token) or clientID and privateKey") })
+        #expect(problems.contains { $0.contains("set either token (an API token) or clientID and privateKey (an OAuth service app)") })
         #expect(problems.contains { $0.contains("not both") })
         #expect(problems.contains { $0.contains("privateKey: is not a PEM") })
         #expect(!problems.joined().contains("not a key"))

@@ -127,7 +127,7 @@ import Testing
     @Test func configNamesOneFlowAndKnownStreams() {
         let base: [(String, ConfigValue)] = [("id", .scalar("sf")), ("instanceURL", .scalar("https://acme.my.salesforce.com")), ("clientID", .scalar("c"))]
         let cases: [([(String, ConfigValue)], String)] = [
-            ([], "clientSecret: set either username and privateKey (JWT bearer flow) or clientSecret"),
+            ([], "clientSecret: set either clientSecret (client credentials flow) or username and privateKey (JWT bearer flow)"),
             ([("username", .scalar("u@acme.com"))], "username and privateKey go together"),
             ([("username", .scalar("u@acme.com")), ("privateKey", .scalar("not-a-key-5ecr3t"))], "privateKey: is not a PEM RSA private key"),
             ([("clientSecret", .scalar("s")), ("streams", .list([.scalar("loginevents")]))], "\"loginevents\" is not a stream"),

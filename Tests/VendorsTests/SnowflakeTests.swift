@@ -164,13 +164,41 @@ import Testing
         #expect(issuer.count == "MYORG-ANALYTICS.SVC.SHA256:".count + 44)
     }
 
+    @Test func anEncryptedKeyWithItsPassphraseSignsTheJWT() async throws {
+        // The suite's key, encrypted as Snowflake's key-pair guide has it made (PKCS#8, PBES2, AES-256).
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snowflake-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.keyPair.privateKey.write(toFile: "\(directory)/plain.pem", atomically: true, encoding: .utf8)
+        try Microsoft365Tests.openssl(["pkcs8", "-topk8", "-v2", "aes256", "-in", "\(directory)/plain.pem", "-out", "\(directory)/encrypted.p8",
+                                       "-passout", "pass:c0rrect-h0rse"])
+        let encrypted = try String(contentsOfFile: "\(directory)/encrypted.p8", encoding: .utf8)
+        #expect(encrypted.contains("BEGIN ENCRYPTED PRIVATE KEY"))
+        // A wrong passphrase is a config problem naming the key, quoting neither.
+        let diagnostics = ConfigDiagnostics()
+        _ = SnowflakeSource(ConfigSection(path: "sources[0]", value: .map([("id", .scalar("s")), ("account", .scalar("xy12345")), ("user", .scalar("u")),
+            ("role", .scalar("r")), ("warehouse", .scalar("w")), ("privateKey", .scalar(encrypted)), ("privateKeyPassphrase", .scalar("wr0ng-h0rse"))]),
+            diagnostics: diagnostics, secrets: SecretResolver(environment: [:])))
+        #expect(diagnostics.problems.map(\.description).joined().contains("privateKeyPassphrase: cannot be decrypted"))
+        #expect(!diagnostics.problems.map(\.description).joined().contains("h0rse"))
+
+        let vendor = try Self.vendorCase.start(events: 60)
+        defer { vendor.stop() }
+        var withPassphrase = Self.vendorCase
+        withPassphrase.keys = withPassphrase.keys.map { $0.key == "privateKey" ? ($0.key, encrypted) : $0 } + [("privateKeyPassphrase", "c0rrect-h0rse")]
+        let logs = LogCapture()
+        let poller = try withPassphrase.source(vendor).makePoller(clock: InstantSleepClock(), logger: logs.logger())
+        try await PipelineRun.expectEveryEventOnce(poller, from: vendor, idPath: ["QUERY_ID"], count: 60, logs: logs)
+        #expect(!logs.text.contains("c0rrect-h0rse"))
+    }
+
     @Test func configNamesAnEncryptedKeyAndUnknownViewsWithoutTheKey() {
         let base: [(String, ConfigValue)] = [("id", .scalar("s")), ("account", .scalar("xy12345")), ("user", .scalar("u")),
                                              ("role", .scalar("r")), ("warehouse", .scalar("w"))]
         let encrypted = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkq5ecr3t\n-----END ENCRYPTED PRIVATE KEY-----\n"
         let cases: [([(String, ConfigValue)], String)] = [
-            ([("privateKey", .scalar(encrypted))], "privateKey: is encrypted, which auditrelay cannot decrypt: give privateKey unencrypted"),
-            ([("privateKey", .scalar(Self.keyPair.privateKey)), ("privateKeyPassphrase", .scalar("pass"))], "privateKeyPassphrase: is encrypted"),
+            ([("privateKey", .scalar(encrypted))], "privateKey: is encrypted: set privateKeyPassphrase"),
+            ([("privateKey", .scalar(encrypted)), ("privateKeyPassphrase", .scalar("pass-5ecr3t"))], "privateKeyPassphrase: cannot be decrypted"),
             ([("privateKey", .scalar("nope-5ecr3t"))], "privateKey: is not a PEM RSA private key"),
             ([("privateKey", .scalar(Self.keyPair.privateKey)), ("streams", .list([.scalar("users")]))], "\"users\" is not a view this source reads"),
         ]

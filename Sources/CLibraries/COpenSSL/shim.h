@@ -1,10 +1,12 @@
-// OpenSSL for the syslog sink's TLS transport. Some of the API is macros Swift cannot call;
+// OpenSSL for the syslog sink's TLS transport and for decrypting encrypted private keys. Some of the API is macros Swift cannot call;
 // the inline wrappers below expose them as functions.
 #ifndef AUDITRELAY_COPENSSL_SHIM_H
 #define AUDITRELAY_COPENSSL_SHIM_H
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <openssl/pem.h>
+#include <openssl/evp.h>
 
 static inline long auditrelay_set_server_name(SSL *ssl, const char *name) {
     return SSL_set_tlsext_host_name(ssl, name);

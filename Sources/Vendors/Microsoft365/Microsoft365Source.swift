@@ -66,21 +66,14 @@ public struct Microsoft365Source: PolledVendor {
         tokenURL = section.string("tokenURL", default: "\(hosts.login)/\(PercentEncoding.encode(tenantID))/oauth2/v2.0/token")
         if URLParts(tokenURL) == nil { section.report("tokenURL", "\(section.quoted("tokenURL")) is not an http(s) URL") }
         scope = "\(hosts.manage)/.default"
-        switch (clientSecret, certificate, privateKey) {
-        case (.some, nil, nil): break
-        case (nil, .some(let certificate), .some(let key)):
+        if section.credentialForm([(["clientSecret"], "the app's client secret"), (["certificate", "privateKey"], "a certificate uploaded to the app")]) == 1,
+           let certificate, let key = privateKey {
             if (try? Self.thumbprint(certificatePEM: certificate)) == nil {
                 section.report("certificate", "is not a PEM X.509 certificate (the one uploaded to the app registration)")
             }
             if (try? JWTSigningKey.pem(key.reveal())) == nil {
                 section.report("privateKey", "is not a PEM RSA private key (the certificate's key, PKCS#8 or PKCS#1)")
             }
-        case (nil, nil, nil):
-            section.report("clientSecret", "set either clientSecret or certificate and privateKey (the app registration's credential)")
-        case (.some, _, _):
-            section.report("clientSecret", "set either clientSecret or certificate and privateKey, not both")
-        default:
-            section.report(certificate == nil ? "certificate" : "privateKey", "certificate and privateKey go together")
         }
     }
 

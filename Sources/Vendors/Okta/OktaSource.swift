@@ -34,18 +34,9 @@ public struct OktaSource: PolledVendor {
         clientID = section.string("clientID")
         privateKey = section.secret("privateKey")
         keyID = section.string("keyID")
-        switch (token, clientID, privateKey) {
-        case (.some, nil, nil): break
-        case (nil, .some, .some(let key)):
-            if (try? JWTSigningKey.pem(key.reveal())) == nil {
-                section.report("privateKey", "is not a PEM RSA or EC private key (the service app's key, PKCS#8 or PKCS#1)")
-            }
-        case (nil, nil, nil):
-            section.report("token", "set either token (an API token) or clientID and privateKey (an OAuth service app)")
-        case (.some, _, _):
-            section.report("token", "set either token or clientID and privateKey, not both")
-        default:
-            section.report(clientID == nil ? "clientID" : "privateKey", "clientID and privateKey go together (an OAuth service app)")
+        if section.credentialForm([(["token"], "an API token"), (["clientID", "privateKey"], "an OAuth service app")]) == 1,
+           let key = privateKey, (try? JWTSigningKey.pem(key.reveal())) == nil {
+            section.report("privateKey", "is not a PEM RSA or EC private key (the service app's key, PKCS#8 or PKCS#1)")
         }
     }
 

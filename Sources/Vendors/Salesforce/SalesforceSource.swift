@@ -82,19 +82,9 @@ public struct SalesforceSource: PolledVendor {
             section.report("eventLogTypes", "\"\(type)\" is not an EventLogFile event type (Login, API, Report, …)")
         }
         eventLogInterval = section.choice("eventLogInterval", ["Daily", "Hourly"], default: "Daily")
-        switch (username, privateKey, clientSecret) {
-        case (.some, .some(let key), nil):
-            if (try? JWTSigningKey.pem(key.reveal())) == nil {
-                section.report("privateKey", "is not a PEM RSA private key (the key of the certificate uploaded to the connected app)")
-            }
-        case (nil, nil, .some):
-            break
-        case (nil, nil, nil):
-            section.report("clientSecret", "set either username and privateKey (JWT bearer flow) or clientSecret (client credentials flow)")
-        case (_, _, .some):
-            section.report("clientSecret", "set either username and privateKey or clientSecret, not both")
-        default:
-            section.report(username == nil ? "username" : "privateKey", "username and privateKey go together (JWT bearer flow)")
+        if section.credentialForm([(["clientSecret"], "client credentials flow"), (["username", "privateKey"], "JWT bearer flow")]) == 1,
+           let key = privateKey, (try? JWTSigningKey.pem(key.reveal())) == nil {
+            section.report("privateKey", "is not a PEM RSA private key (the key of the certificate uploaded to the connected app)")
         }
     }
 

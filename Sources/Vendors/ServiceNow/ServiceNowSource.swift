@@ -47,16 +47,7 @@ public struct ServiceNowSource: PolledVendor {
         for table in tables where !Self.tableNames.contains(table) {
             section.report("tables", "\"\(table)\" is not a table this source reads (known: \(Self.tableNames.joined(separator: ", ")))")
         }
-        switch (username != nil || password != nil, clientID != nil || clientSecret != nil) {
-        case (true, false):
-            if username == nil || password == nil { section.report(username == nil ? "username" : "password", "username and password go together (Basic auth)") }
-        case (false, true):
-            if clientID == nil || clientSecret == nil { section.report(clientID == nil ? "clientID" : "clientSecret", "clientID and clientSecret go together (OAuth)") }
-        case (false, false):
-            section.report("username", "set either username and password (Basic) or clientID and clientSecret (OAuth)")
-        case (true, true):
-            section.report("username", "set either username and password or clientID and clientSecret, not both")
-        }
+        _ = section.credentialForm([(["username", "password"], "Basic"), (["clientID", "clientSecret"], "OAuth")])
     }
 
     public func streams() throws -> [any VendorAPI] {

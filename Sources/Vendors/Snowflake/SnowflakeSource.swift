@@ -78,6 +78,7 @@ public struct SnowflakeSource: PolledVendor {
     var account: String
     var user: String
     var privateKey: Secret
+    var passphrase: Secret?
     var role: String
     var warehouse: String
     var streamsToRead: [String]
@@ -104,7 +105,7 @@ public struct SnowflakeSource: PolledVendor {
             if timing.lookback == nil, !section.has("lookback") { timing.lookback = view.latency }
             settings.streamTimings[view.stream] = timing
         }
-        let passphrase = section.secret("privateKeyPassphrase")
+        passphrase = section.secret("privateKeyPassphrase")
         if !privateKey.reveal().isEmpty, let problem = Self.keyProblem(pem: privateKey.reveal(), passphrase: passphrase) {
             section.report(passphrase == nil ? "privateKey" : "privateKeyPassphrase", problem)
         }
@@ -122,28 +123,35 @@ public struct SnowflakeSource: PolledVendor {
     }
 
     public func authenticator() throws -> any Authenticator {
-        let key = try Self.signingKey(pem: privateKey.reveal(), passphrase: nil)
+        let key = try Self.signingKey(pem: privateKey.reveal(), passphrase: passphrase)
         return KeyPairJWTAuth(issuer: try Self.issuer(account: account, user: user, publicKeyDER: Array(key.publicKey.derRepresentation)),
                               subject: "\(Self.jwtAccount(account)).\(user.uppercased())", key: key, redactions: [privateKey.reveal()])
     }
 
     // MARK: - Key pair
 
-    /// The RSA private key from a PEM (PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`). An
-    /// encrypted key (`ENCRYPTED PRIVATE KEY`, or any key with a passphrase) is refused with the
-    /// fix: swift-crypto reads no encrypted PKCS#8, so the key must be given decrypted (as a secret).
+    /// The RSA private key from a PEM (PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`), or an
+    /// encrypted one (`ENCRYPTED PRIVATE KEY`, as `openssl pkcs8 -topk8 -v2 aes256` writes it)
+    /// with `privateKeyPassphrase`, decrypted in memory.
     static func signingKey(pem: String, passphrase: Secret?) throws(PollError) -> _RSA.Signing.PrivateKey {
         if let problem = keyProblem(pem: pem, passphrase: passphrase) { throw PollError.credential("privateKey " + problem) }
-        guard let key = try? _RSA.Signing.PrivateKey(pemRepresentation: pem) else { throw PollError.credential("privateKey is not readable") }
+        let plain = EncryptedPrivateKey.isEncrypted(pem) ? try EncryptedPrivateKey.decrypt(pem, passphrase: passphrase ?? Secret("")).reveal() : pem
+        guard let key = try? _RSA.Signing.PrivateKey(pemRepresentation: plain) else { throw PollError.credential("privateKey is not readable") }
         return key
     }
 
-    /// What is wrong with the key, in words that never quote it; nil when it is a usable RSA key.
+    /// What is wrong with the key, in words that never quote it or the passphrase; nil when it is a usable RSA key.
     static func keyProblem(pem: String, passphrase: Secret?) -> String? {
-        if passphrase != nil || pem.contains("ENCRYPTED PRIVATE KEY") || pem.contains("Proc-Type: 4,ENCRYPTED") {
-            return "is encrypted, which auditrelay cannot decrypt: give privateKey unencrypted (openssl pkcs8 -in rsa_key.p8 -nocrypt -out rsa_key_plain.p8), from a secret store, and drop privateKeyPassphrase"
+        var plain = pem
+        if EncryptedPrivateKey.isEncrypted(pem) {
+            guard let passphrase else { return "is encrypted: set privateKeyPassphrase (a secret) too, or give the key unencrypted" }
+            do {
+                plain = try EncryptedPrivateKey.decrypt(pem, passphrase: passphrase).reveal()
+            } catch {
+                return "cannot be decrypted with this privateKeyPassphrase (wrong passphrase, or not a PEM private key)"
+            }
         }
-        return (try? _RSA.Signing.PrivateKey(pemRepresentation: pem)) == nil
+        return (try? _RSA.Signing.PrivateKey(pemRepresentation: plain)) == nil
             ? "is not a PEM RSA private key (PKCS#8 PRIVATE KEY or PKCS#1 RSA PRIVATE KEY)" : nil
     }
 

@@ -226,10 +226,7 @@ class AppOmni:
                 handler.send_json(404, {"detail": "Invalid cursor" if self.cursor_style else "Invalid page."},
                                   self.rate_header())
                 return True
-            with self.store.lock:  # not consumed: waits for a request that carries offset>0 or a cursor
-                self.store.faults.insert(0, name)
-                self.store.stats["faults_served"].pop()
-            return False
+            return self.store.requeue(name)  # not consumed: waits for a request that carries offset>0 or a cursor
         raise ValueError("unknown fault %r" % name)
 
     # ------------------------------------------------------------------ requests

@@ -186,10 +186,7 @@ class Box:
             if getattr(self.local, "issued_position", False):
                 handler.send_json(400, invalid_position(self.local.position_text))
                 return True
-            with self.store.lock:  # stays queued for a request that carries an issued position
-                self.store.faults.insert(0, name)
-                self.store.stats["faults_served"].pop()
-            return False
+            return self.store.requeue(name)  # stays queued for a request that carries an issued position
         raise ValueError("unknown fault %r" % name)
 
     def admin_position(self, key, keys):

@@ -274,10 +274,7 @@ class Duo:
             if "next_offset=" in handler.path:
                 handler.send_json(400, fail(40002, "Invalid request parameters", "next_offset"))
                 return True
-            with self.store.lock:  # not consumed: waits for a request that carries next_offset
-                self.store.faults.insert(0, name)
-                self.store.stats["faults_served"].pop()
-            return False
+            return self.store.requeue(name)  # not consumed: waits for a request that carries next_offset
         raise ValueError("unknown fault %r" % name)
 
     # -------------------------------------------------------------- requests

@@ -134,10 +134,7 @@ class GitHub:
                 headers, _ = self.rate(consume=False)
                 handler.send_json(422, {"message": "Invalid cursor", "documentation_url": AUDIT_DOCS, "status": "422"}, headers)
                 return True
-            with self.store.lock:  # not consumed: waits for a request that carries `after`
-                self.store.faults.insert(0, name)
-                self.store.stats["faults_served"].pop()
-            return False
+            return self.store.requeue(name)  # not consumed: waits for a request that carries `after`
         raise ValueError("unknown fault %r" % name)
 
     # --- Requests.

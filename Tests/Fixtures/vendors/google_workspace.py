@@ -217,10 +217,7 @@ class GoogleWorkspace:
             return True
         if name == "badcursor":
             if not getattr(handler, "google_parameters", {}).get("pageToken"):
-                with self.store.lock:  # nothing to invalidate: stays queued for the next paged request
-                    self.store.faults.insert(0, name)
-                    self.store.stats["faults_served"].pop()
-                return False
+                return self.store.requeue(name)  # nothing to invalidate: stays queued for the next paged request
             handler.send_json(400, google_error(400, "INVALID_ARGUMENT", "Invalid pageToken", "invalid"))
             return True
         raise ValueError("unknown fault %r" % name)

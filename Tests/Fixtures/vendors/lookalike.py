@@ -86,6 +86,14 @@ class Store:
                 return fault
             return None
 
+    def requeue(self, fault):
+        """Puts back a fault that does not apply to this request (a rejected cursor needs a request
+        that carries one), uncounted, for the next request; returns False (the request goes on)."""
+        with self.lock:
+            self.faults.insert(0, fault)
+            self.stats["faults_served"].pop()
+        return False
+
     def count(self, key):
         with self.lock:
             self.stats[key] += 1

@@ -248,23 +248,20 @@ class Microsoft365:
         if name == "disable":
             content_type = getattr(handler, "m365_content_type", None)
             if content_type is None:  # a blob request: stays queued for the next listing
-                return self.requeue(name)
+                return self.store.requeue(name)
             with self.lock:
                 self.subscriptions[content_type] = "disabled"
             handler.send_json(400, af_error("AF20023", "The subscription was disabled by Microsoft."))
             return True
         if name == "badcursor":
             if not getattr(handler, "m365_next_page", None):
-                return self.requeue(name)
+                return self.store.requeue(name)
             handler.send_json(400, af_error("AF20031", "Invalid nextPage Input: %s." % handler.m365_next_page))
             return True
         raise ValueError("unknown fault %r" % name)
 
     def requeue(self, name):
-        with self.store.lock:
-            self.store.faults.insert(0, name)
-            self.store.stats["faults_served"].pop()
-        return False
+        return self.store.requeue(name)
 
     # --- API.
 

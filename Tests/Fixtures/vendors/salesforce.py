@@ -194,10 +194,7 @@ class Salesforce:
             return True
         if name == "badcursor":
             if not getattr(handler, "sf_locator", False):
-                with self.store.lock:
-                    self.store.faults.insert(0, name)
-                    self.store.stats["faults_served"].pop()
-                return False
+                return self.store.requeue(name)
             return self.errors(handler, 400, "INVALID_QUERY_LOCATOR", "invalid query locator")
         raise ValueError("unknown fault %r" % name)
 

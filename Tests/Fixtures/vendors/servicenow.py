@@ -156,10 +156,7 @@ class ServiceNow:
             return True
         if name == "badcursor":
             if "^NQ" not in getattr(handler, "sn_query", ""):
-                with self.store.lock:
-                    self.store.faults.insert(0, name)
-                    self.store.stats["faults_served"].pop()
-                return False
+                return self.store.requeue(name)
             handler.send_json(400, {"error": {"message": "Invalid query", "detail": "The query could not be parsed"}, "status": "failure"})
             return True
         raise ValueError("unknown fault %r" % name)

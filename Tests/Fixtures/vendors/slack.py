@@ -82,10 +82,7 @@ class Slack:
             if getattr(self.local, "has_cursor", False):
                 handler.send_json(400, error("invalid_cursor"))
                 return True
-            with self.store.lock:  # not consumed: waits for a request that carries a cursor
-                self.store.faults.insert(0, name)
-                self.store.stats["faults_served"].pop()
-            return False
+            return self.store.requeue(name)  # not consumed: waits for a request that carries a cursor
         raise ValueError("unknown fault %r" % name)
 
     def authenticate(self, handler):

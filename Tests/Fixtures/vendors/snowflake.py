@@ -259,22 +259,19 @@ class Snowflake:
             return True
         if name == "async":
             if getattr(handler, "sf_kind", None) != "statement":
-                return self.requeue(name)
+                return self.store.requeue(name)
             self.force_async = True
             return False
         if name == "badkeyset":
             keyset = getattr(handler, "sf_keyset", None)
             if not keyset:
-                return self.requeue(name)
+                return self.store.requeue(name)
             handler.send_json(422, sf_error("100035", "Timestamp '%s' is not recognized" % keyset))
             return True
         raise ValueError("unknown fault %r" % name)
 
     def requeue(self, name):
-        with self.store.lock:
-            self.store.faults.insert(0, name)
-            self.store.stats["faults_served"].pop()
-        return False
+        return self.store.requeue(name)
 
     # --- Statements.
 
