@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "Webhooks",
             dependencies: [
-                "RelayCore",
+                "RelayCore", "COpenSSL",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -89,7 +89,14 @@ struct RunCommand: AsyncParsableCommand {
         // Last in the list, so the first to stop on SIGTERM: new deliveries get 503 while the
         // spool is still open for the ones in flight.
         if let receiver {
-            if let listen = configuration.webhooks.listen {
+            if let listen = configuration.webhooks.listen, let tls = configuration.webhooks.tls {
+                // TLS in front, the HTTP listener behind it on loopback.
+                let plain = WebhookListener(listen: "127.0.0.1:0", settings: configuration.webhooks, receiver: receiver, logger: logger)
+                let front = try WebhookTLSFront(listen: listen, certificate: tls.certificate, key: tls.key, settings: configuration.webhooks,
+                                                upstream: { plain.port }, logger: logger)
+                services.append(.init(service: plain))
+                services.append(.init(service: front))
+            } else if let listen = configuration.webhooks.listen {
                 services.append(.init(service: WebhookListener(listen: listen, settings: configuration.webhooks, receiver: receiver, logger: logger)))
             } else {
                 services.append(.init(service: WebhookShutdown(receiver: receiver)))

@@ -1,3 +1,4 @@
+import Foundation
 import RelayCore
 
 /// The top-level `webhooks:` section: where pushed sources are served and the limits that keep an
@@ -20,6 +21,8 @@ public struct WebhookSettings: Sendable {
     public var retryAfter: Duration = .seconds(10)
     /// Largest request line plus headers.
     public var maxHeaderBytes = 64 << 10
+    /// `tls: {cert, key}`: PEM files (the chain, then its key) for TLS on `webhooks.listen`.
+    public var tls: (certificate: String, key: String)?
 
     public init() {}
 
@@ -35,10 +38,14 @@ public struct WebhookSettings: Sendable {
         if let listen, (try? ListenAddress.parse(listen)) == nil {
             section.report("listen", "\"\(listen)\" is not host:port (e.g. 0.0.0.0:8443, [::]:8443)")
         }
-        if section.has("tls") {
-            // FlyingFox/FlyingSocks (the HTTP stack here) have no TLS; a half-working option would
-            // be worse than a clear refusal.
-            section.report("tls", "TLS is not built into the webhook listener: terminate TLS at an ingress or load balancer in front of webhooks.listen (see the README's GitHub webhook section)")
+        if let tls = section.section("tls") {
+            let certificate = tls.requiredString("cert"), key = tls.requiredString("key")
+            for (name, path) in [("cert", certificate), ("key", key)] where !path.isEmpty && access(path, R_OK) != 0 {
+                tls.report(name, "\(path) cannot be read: \(String(cString: strerror(errno)))")
+            }
+            tls.finish()
+            self.tls = (certificate, key)
+            if listen == nil { section.report("tls", "needs webhooks.listen (TLS is served on the dedicated webhook listener)") }
         }
         section.finish()
     }

@@ -164,6 +164,34 @@ import Glibc
         #expect(restarted.deliveredIDs().sorted() == ["ok-1", "ok-2", "ok-3"])
     }
 
+    @Test func webhooksListenServesTLSWithItsCertificateAndKey() async throws {
+        let work = try Self.workDirectory()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        // A self-signed certificate for 127.0.0.1: the CA the sender trusts.
+        #expect(Self.shell("openssl req -x509 -newkey rsa:2048 -nodes -keyout \(work)/key.pem -out \(work)/cert.pem -days 2 "
+                           + "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null") == 0)
+        let sidecar = try Sidecar(work: work, extra: ", tls: {cert: \(work)/cert.pem, key: \(work)/key.pem}")
+        let port = String(try await sidecar.port("webhook TLS listener listening"))
+        let tls = ["--port", port, "--cafile", "\(work)/cert.pem"]
+
+        #expect(Self.status(try await Self.send(["send"] + tls + ["--secret", Self.secret, "--delivery", "tls-1"])) == 202)
+        #expect(Self.status(try await Self.send(["send"] + tls + ["--secret", Self.secret, "--delivery", "tls-2", "--chunked", "--size", "200000"])) == 202)
+        #expect(Self.status(try await Self.send(["send"] + tls + ["--secret", "not the secret", "--delivery", "tls-bad"])) == 401)
+        #expect(Self.status(try await Self.send(["send"] + tls + ["--secret", Self.secret, "--delivery", "tls-1"])) == 200)
+        // Many at once through the TLS front, each on its own connection.
+        let burst = try await Self.send(["burst"] + tls + ["--secret", Self.secret, "--count", "100", "--prefix", "tls-burst"])
+        #expect((burst["statuses"] as? [String: Int])?["202"] == 100, "\(burst)")
+        try await waitUntil(seconds: 30, "102 records in the sink") { sidecar.deliveredIDs().count >= 102 }
+        #expect(Set(sidecar.deliveredIDs()).count == 102 && sidecar.deliveredIDs().count == 102)
+
+        // Plain HTTP on the TLS port gets no HTTP answer; a slow handshake is cut off by readTimeout (2 s).
+        #expect(Self.shell("curl -s -m 5 -o /dev/null -X POST http://127.0.0.1:\(port)/webhooks/gh") != 0)
+        let silent = "import socket; s = socket.create_connection(('127.0.0.1', \(port))); s.settimeout(30); assert s.recv(16) == b''"
+        #expect(Self.shell("timeout 8 python3 -c \"\(silent)\"") == 0, "a client that never starts its handshake is disconnected")
+        #expect(sidecar.log.contains("webhook TLS listener listening"))
+        #expect(!sidecar.log.contains(Self.secret))
+    }
+
     @Test func theOpsListenerServesTheSameRouteWith404And405() async throws {
         let work = try Self.workDirectory()
         defer { try? FileManager.default.removeItem(atPath: work) }

@@ -131,7 +131,8 @@ import Webhooks
         #expect(problems.contains { $0.hasPrefix("sources[1].previousSecret:") && $0.contains("MISSING") }, "\(problems)")
         #expect(problems.contains { $0.hasPrefix("sources[2].maxBodyBytes: a delivery of 26214400 bytes cannot fit a spool segment") }, "\(problems)")
         #expect(problems.contains { $0.hasPrefix("webhooks.listen: \"nowhere\" is not host:port") }, "\(problems)")
-        #expect(problems.contains { $0.hasPrefix("webhooks.tls: TLS is not built into the webhook listener") }, "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("webhooks.tls.cert: /c.pem cannot be read") }, "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("webhooks.tls.key: /k.pem cannot be read") }, "\(problems)")
         #expect(problems.contains("webhooks.colour: unknown key"), "\(problems)")
         // No secret value in any message.
         #expect(!problems.joined().contains("from-env"))

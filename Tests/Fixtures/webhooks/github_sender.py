@@ -30,6 +30,16 @@ def sign(body, secret):
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def connect(args):
+    """A connection to the sidecar: TLS, verified against --cafile, when it is given."""
+    sock = socket.create_connection(("127.0.0.1", args.port), timeout=60)
+    if args.cafile:
+        import ssl
+        context = ssl.create_default_context(cafile=args.cafile)
+        sock = context.wrap_socket(sock, server_hostname="127.0.0.1")
+    return sock
+
+
 def request_head(args, body_length=None, chunked=False, signature=None, event="repository", delivery=None):
     lines = [f"POST /webhooks/{args.source} HTTP/1.1", f"Host: 127.0.0.1:{args.port}",
              "Content-Type: application/json", f"X-GitHub-Event: {event}", "X-GitHub-Hook-ID: 4242",
@@ -84,7 +94,7 @@ def parse(data):
 
 
 def deliver(args, delivery, body, signature, chunked=False, event="repository"):
-    with socket.create_connection(("127.0.0.1", args.port), timeout=60) as sock:
+    with connect(args) as sock:
         if chunked:
             sock.sendall(request_head(args, chunked=True, signature=signature, event=event, delivery=delivery))
             for start in range(0, len(body), 1000):
@@ -133,7 +143,7 @@ def burst(args):
 
 def oversize(args):
     """Streams a body of args.bytes until the server answers (or 60 s pass)."""
-    sock = socket.create_connection(("127.0.0.1", args.port), timeout=60)
+    sock = connect(args)
     signature = "sha256=" + "0" * 64
     sock.sendall(request_head(args, None if args.chunked else args.bytes, chunked=args.chunked, signature=signature,
                               delivery="oversize"))
@@ -180,7 +190,7 @@ def slow(args):
         prefix, trickle = data, body
     else:
         prefix, trickle = b"", data + body
-    sock = socket.create_connection(("127.0.0.1", args.port), timeout=60)
+    sock = connect(args)
     started = time.monotonic()
     sock.sendall(prefix)
     sent = 0
@@ -216,6 +226,7 @@ def main():
     parser.add_argument("command", choices=["send", "burst", "oversize", "slow"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--source", default="gh")
+    parser.add_argument("--cafile", help="speak TLS, trusting this CA (the sidecar's webhooks.tls certificate)")
     parser.add_argument("--secret", default="")
     parser.add_argument("--delivery", default="d-1")
     parser.add_argument("--event", default="repository")
