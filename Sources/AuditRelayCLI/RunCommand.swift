@@ -66,10 +66,17 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let ops: OpsServer
+        let mode = configuration.readiness
         do {
             ops = try OpsServer(listen: configuration.httpListen, registry: registry,
-                                readiness: Readiness(maximumAge: configuration.readinessMaxAge),
-                                status: { await monitor.refresh() }, started: { await service.started },
+                                readiness: Readiness(maximumAge: configuration.readinessMaxAge, mode: mode),
+                                // Process readiness must not wait on a slow spool: it reads the monitor's
+                                // last status (refreshed every 2 s), only to describe the backlog.
+                                status: {
+                                    if mode == .process { return await monitor.lastStatus }
+                                    return await monitor.refresh()
+                                },
+                                started: { await service.started },
                                 webhooks: receiver.map { WebhookRoute(receiver: $0, settings: configuration.webhooks) },
                                 logger: logger)
         } catch {

@@ -31,12 +31,15 @@ public final class OpsServer: Service, @unchecked Sendable {
                 HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain"], body: Data("ok\n".utf8))
             }
             await server.appendRoute("GET /readyz") { _ in
-                let problems = readiness.problems(started: await started(), status: await status())
-                if problems.isEmpty {
-                    return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain"], body: Data("ready\n".utf8))
+                let (ready, problems) = readiness.verdict(started: await started(), status: await status())
+                guard ready else {
+                    return HTTPResponse(statusCode: .serviceUnavailable, headers: [.contentType: "text/plain"],
+                                        body: Data((problems.joined(separator: "\n") + "\n").utf8))
                 }
-                return HTTPResponse(statusCode: .serviceUnavailable, headers: [.contentType: "text/plain"],
-                                    body: Data((problems.joined(separator: "\n") + "\n").utf8))
+                // In process mode a backlog does not fail the probe, but whoever reads the body
+                // (an operator with curl) still learns about it.
+                let body = problems.isEmpty ? "ready\n" : "ready (http.readiness: process)\n" + problems.map { "pipeline: \($0)\n" }.joined()
+                return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain"], body: Data(body.utf8))
             }
             await server.appendRoute("GET /metrics") { _ in
                 HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: Data(registry.emitToBuffer()))

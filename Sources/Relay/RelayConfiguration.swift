@@ -63,6 +63,9 @@ public struct RelayConfiguration: Sendable {
     public var httpListen: String
     /// `/readyz` fails once the oldest unacknowledged record is older than this.
     public var readinessMaxAge: Duration
+    /// Whether a stuck pipeline makes `/readyz` fail (`pipeline`) or only the process's liveness
+    /// counts (`process`, for sidecars).
+    public var readiness: ReadinessMode
     public var logLevel: String
     public var logFormat: String
     /// On SIGTERM: how long sinks may take to drain before the process exits anyway (the rest stays spooled).
@@ -143,9 +146,12 @@ public struct RelayConfiguration: Sendable {
         }
         var listen = "127.0.0.1:8686"
         var readinessMaxAge: Duration = .seconds(300)
+        var readiness = ReadinessMode.pipeline
         if let section = root.section("http") {
             listen = section.string("listen", default: listen)
             readinessMaxAge = section.duration("readinessMaxAge", default: readinessMaxAge)
+            let mode = section.choice("readiness", ReadinessMode.allCases.map(\.rawValue), default: readiness.rawValue)
+            readiness = ReadinessMode(rawValue: mode) ?? readiness
             section.finish()
         }
         var level = "info"
@@ -176,7 +182,7 @@ public struct RelayConfiguration: Sendable {
         guard problems.isEmpty else { return (nil, problems) }
         return (RelayConfiguration(workspaceID: workspaceID, sources: sources, sinks: sinks, spool: spool,
                                    geoIPDatabases: databases, geoIPCacheSize: cacheSize, geoIPRefreshInterval: refreshInterval,
-                                   httpListen: listen, readinessMaxAge: readinessMaxAge,
+                                   httpListen: listen, readinessMaxAge: readinessMaxAge, readiness: readiness,
                                    logLevel: level, logFormat: format, drainTimeout: drainTimeout, webhooks: webhooks), [])
     }
 }

@@ -136,4 +136,57 @@ import FoundationNetworking
         for line in lines { #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "torn line: \(line.prefix(80))") }
         #expect(sidecar.log.contains("\"message\":\"stopped\""))
     }
+
+    /// `http.readiness`: with a sink that can never write (/dev/full answers ENOSPC, no root
+    /// needed) the backlog outgrows readinessMaxAge. `pipeline` turns unready; `process` (what a
+    /// sidecar wants, so its host pod stays in its Service) stays ready and still names the
+    /// backlog in the body, while /metrics shows it.
+    @Test func processReadinessIgnoresASinkBacklogThatPipelineReadinessReports() async throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("readiness-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let fixture = "\(CLI.root)/Tests/NormalizersTests/Fixtures/emm/okta.system_log.jsonl"
+        func start(_ mode: String) throws -> (Sidecar, String) {
+            let config = try CLI.temporaryFile("""
+                workspaceID: t
+                sources: [{id: okta, type: replay, path: \(fixture), interval: 1s}]
+                sinks: [{type: file, path: /dev/full}]
+                spool: {dir: \(work)/spool-\(mode), maxBytes: 16MiB}
+                http: {listen: "127.0.0.1:0", readinessMaxAge: 1s, readiness: \(mode)}
+                shutdown: {drainTimeout: 1s}
+                log: {format: json, level: info}
+                """)
+            return (try Sidecar(config: config), config)
+        }
+        let (pipeline, pipelineConfig) = try start("pipeline")
+        let (process, processConfig) = try start("process")
+        defer {
+            try? FileManager.default.removeItem(atPath: pipelineConfig)
+            try? FileManager.default.removeItem(atPath: processConfig)
+        }
+        let pipelinePort = try await pipeline.port()
+        let processPort = try await process.port()
+
+        try await Self.waitFor("pipeline mode unready") { try await Self.get(pipelinePort, "/readyz").0 == 503 }
+        #expect(try await Self.get(pipelinePort, "/readyz").1.contains("oldest unacknowledged record"))
+
+        // Same backlog past the same limit, yet process mode answers 200, naming the backlog.
+        try await Self.waitFor("process mode reporting the backlog") {
+            try await Self.get(processPort, "/readyz").1.contains("pipeline: oldest unacknowledged record")
+        }
+        for _ in 0..<3 {
+            let (status, body) = try await Self.get(processPort, "/readyz")
+            #expect(status == 200, "\(body)")
+            #expect(body.hasPrefix("ready (http.readiness: process)\n"), "\(body)")
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        let (_, metrics) = try await Self.get(processPort, "/metrics")
+        #expect(metrics.contains(#"auditrelay_sink_records_failed_total{sink="file"}"#))
+        #expect(metrics.contains("auditrelay_spool_oldest_unacknowledged_age_seconds"))
+
+        // Not asserted: how a drain that outlasts shutdown.drainTimeout exits is not what this
+        // test is about (the sink here never recovers).
+        _ = await pipeline.terminate()
+        _ = await process.terminate()
+    }
 }

@@ -23,6 +23,20 @@ import RelayCore
         #expect(readiness.problems(started: true, status: nil) == ["record log status unavailable"])
     }
 
+    @Test func pipelineModeFailsOnABacklogProcessModeOnlyReportsIt() {
+        let backlog = status(age: .seconds(600))
+        let reason = "oldest unacknowledged record is 600 s old (limit 60 s): a sink is not keeping up"
+        let pipeline = Readiness(maximumAge: .seconds(60), mode: .pipeline).verdict(started: true, status: backlog)
+        #expect(pipeline.ready == false)
+        #expect(pipeline.problems == [reason])
+        let process = Readiness(maximumAge: .seconds(60), mode: .process).verdict(started: true, status: backlog)
+        #expect(process.ready == true)
+        #expect(process.problems == [reason])
+        // Process mode stays ready through every pipeline problem, a full spool included.
+        #expect(Readiness(maximumAge: .seconds(60), mode: .process).verdict(started: false, status: status(age: nil, writable: false)).ready)
+        #expect(readiness.mode == .pipeline)  // the default
+    }
+
     @Test func listenAddresses() throws {
         _ = try OpsServer.socketAddress("127.0.0.1:8686")
         _ = try OpsServer.socketAddress("0.0.0.0:0")

@@ -78,4 +78,14 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let (_, problems) = try parse("workspaceID: x")
         #expect(problems == ["sources: at least one source is required", "sinks: at least one sink is required"])
     }
+
+    @Test func readinessModeDefaultsToPipelineAndRejectsOthers() throws {
+        let base = "sources: [{id: r, type: replay, path: \(repositoryRoot)/Tests/NormalizersTests/Fixtures/emm}]\nsinks: [{type: stdout}]\n"
+        #expect(try #require(parse(base).0).readiness == .pipeline)
+        #expect(try #require(parse(base + "http: {readiness: pipeline}").0).readiness == .pipeline)
+        #expect(try #require(parse(base + "http: {readiness: process}").0).readiness == .process)
+        let (configuration, problems) = try parse(base + "http: {readiness: sidecar}")
+        #expect(configuration == nil)
+        #expect(problems == [#"http.readiness: "sidecar" is not one of pipeline, process"#])
+    }
 }
