@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import yaml
 
 
@@ -44,10 +46,12 @@ def test_sidecar_volumes_back_every_mount(render, full_values) -> None:
 
 
 def test_sidecar_snippet_carries_checksum_and_pod_settings(render) -> None:
-    standalone = render({})
-    parts = snippets(render({"mode": "sidecar"}))
-    annotations = standalone.statefulset["spec"]["template"]["metadata"]["annotations"]
-    assert parts["podAnnotations.yaml"] == {"checksum/config": annotations["checksum/config"]}
+    sidecar = render({"mode": "sidecar"})
+    parts = snippets(sidecar)
+    # The checksum is of the sidecar's own config (which differs from the StatefulSet's in
+    # http.readiness); the ConfigMap's block scalar adds the newline toYaml strips.
+    digest = hashlib.sha256(sidecar.config_text.rstrip("\n").encode()).hexdigest()
+    assert parts["podAnnotations.yaml"] == {"checksum/config": digest}
     assert parts["podSpec.yaml"]["terminationGracePeriodSeconds"] == 60
     assert parts["podSpec.yaml"]["securityContext"]["fsGroup"] == 10001
 
@@ -68,3 +72,22 @@ def test_sidecar_notes_print_the_snippet_and_the_emptydir_warning(render) -> Non
     assert container["name"] == "auditrelay"
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert "WARNING: the sidecar's spool is an emptyDir" in notes
+
+
+def test_sidecar_readiness_is_the_process_statefulset_keeps_pipeline(render, full_values) -> None:
+    # A sidecar's readiness gates its host pod's Service: a sink backlog must not take the
+    # application out of it, so the snippet's config answers /readyz for the process only.
+    sidecar = render({"mode": "sidecar"})
+    assert sidecar.config["http"] == {"listen": "0.0.0.0:8686", "readiness": "process"}
+    (container,) = snippets(sidecar)["container.yaml"]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "auditrelay", "scheme": "HTTP"}
+    # The config the container mounts is that ConfigMap.
+    volumes = {v["name"]: v for v in snippets(sidecar)["volumes.yaml"]}
+    assert volumes["auditrelay-config"]["configMap"]["name"] == sidecar.one("ConfigMap", "ar-auditrelay")["metadata"]["name"]
+    # The StatefulSet keeps auditrelay's default (pipeline): the key is absent.
+    for standalone in (render({}), render(full_values)):
+        assert "readiness" not in standalone.config["http"]
+        assert standalone.container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    # An explicit choice wins in either mode.
+    explicit = render({"mode": "sidecar", "config": {"http": {"readiness": "pipeline"}}})
+    assert explicit.config["http"]["readiness"] == "pipeline"

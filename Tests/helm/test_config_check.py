@@ -40,7 +40,9 @@ def test_image_default_config_passes_check() -> None:
 
 
 @needs_binary
-@pytest.mark.parametrize("values", [{}, {"persistence": {"enabled": False}}, {"http": {"port": 9100}}])
+@pytest.mark.parametrize(
+    "values", [{}, {"persistence": {"enabled": False}}, {"http": {"port": 9100}}, {"mode": "sidecar"}]
+)
 def test_chart_rendered_config_passes_check(values, render, tmp_path) -> None:
     path = tmp_path / "auditrelay.yaml"
     path.write_text(render(values).config_text)

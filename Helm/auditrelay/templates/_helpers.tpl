@@ -63,7 +63,7 @@ app.kubernetes.io/component: forwarder
 
 {{/*
 The effective auditrelay config: values.config plus the keys the chart derives (http.listen from
-http.port, geoip.databases from the geoip mount). Returned as YAML text; the ConfigMap stores it
+http.port, http.readiness "process" in mode: sidecar, geoip.databases from the geoip mount). Returned as YAML text; the ConfigMap stores it
 and the pod's checksum/config annotation is its sha256.
 */}}
 {{- define "auditrelay.configYaml" -}}
@@ -71,6 +71,12 @@ and the pod's checksum/config annotation is its sha256.
 {{- $http := deepCopy (default (dict) (get $cfg "http")) }}
 {{- if not (get $http "listen") }}
 {{- $_ := set $http "listen" (printf "0.0.0.0:%v" .Values.http.port) }}
+{{- end }}
+{{- /* A sidecar's readiness is its host pod's: a sink backlog must not take the application out
+of its Service, so the snippet's /readyz only says the process is up (the backlog is alerted on
+from /metrics). The StatefulSet keeps auditrelay's default, pipeline. */}}
+{{- if and (eq .Values.mode "sidecar") (not (hasKey $http "readiness")) }}
+{{- $_ := set $http "readiness" "process" }}
 {{- end }}
 {{- $_ := set $cfg "http" $http }}
 {{- if .Values.webhooks.enabled }}
