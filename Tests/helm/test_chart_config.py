@@ -120,6 +120,18 @@ def test_values_that_cannot_work_fail_the_render(values, message, render) -> Non
         ({"replicaCount": 0}, "at '/replicaCount'"),
         ({"http": {"port": 70000}}, "at '/http/port'"),
         ({"image": {"digest": "latest"}}, "at '/image/digest'"),
+        (
+            {"metrics": {"prometheusRule": {"alerts": {"spoolBacklog": {"ageSeconds": "10 minutes"}}}}},
+            "at '/metrics/prometheusRule/alerts/spoolBacklog/ageSeconds'",
+        ),
+        (
+            {"metrics": {"prometheusRule": {"alerts": {"sinkFailures": {"window": "ten minutes"}}}}},
+            "at '/metrics/prometheusRule/alerts/sinkFailures/window'",
+        ),
+        (
+            {"metrics": {"prometheusRule": {"alerts": {"spoolBacklogg": {}}}}},
+            "additional properties 'spoolBacklogg' not allowed",
+        ),
     ],
 )
 def test_values_schema_rejects_typos_and_bad_types(values, message, render) -> None:

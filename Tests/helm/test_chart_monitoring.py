@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from conftest import RELEASE
+import re
+
+import pytest
+
+from conftest import RELEASE, REPO_ROOT
 
 
 def selects(selector: dict, labels: dict) -> bool:
@@ -64,7 +68,95 @@ def test_service_monitor_only_when_enabled(render) -> None:
 
 def test_prometheus_rule_carries_the_configured_groups(full_render, full_values) -> None:
     rule = full_render.one("PrometheusRule")
-    assert rule["spec"]["groups"] == full_values["metrics"]["prometheusRule"]["groups"]
+    builtin, *extra = rule["spec"]["groups"]
+    assert builtin["name"] == "auditrelay"
+    assert extra == full_values["metrics"]["prometheusRule"]["groups"]
+
+
+# The metric names the binary exports, read from the Swift source so that renaming a metric there
+# without updating the chart's alerts fails these tests.
+METRIC_NAME_SWIFT = REPO_ROOT / "Sources" / "RelayCore" / "MetricName.swift"
+EXPORTED_METRICS = set(
+    re.findall(r'public static let \w+\s*=\s*"(auditrelay_[a-z0-9_]+)"', METRIC_NAME_SWIFT.read_text())
+)
+# Labels auditrelay puts on its series (MetricName.swift's doc comment), plus the target labels a
+# Prometheus Operator scrape adds.
+KNOWN_LABELS = {"source", "sink", "kind", "event", "namespace", "pod", "instance", "job"}
+BUILTIN_ALERTS = {
+    "AuditrelaySpoolBacklog": "auditrelay_spool_oldest_unacknowledged_age_seconds",
+    "AuditrelaySpoolNotWritable": "auditrelay_spool_writable",
+    "AuditrelaySpoolDroppedRecords": "auditrelay_spool_dropped_records_total",
+    "AuditrelaySinkFailing": "auditrelay_sink_records_failed_total",
+    "AuditrelaySourceLagHigh": "auditrelay_source_lag_seconds",
+    "AuditrelaySourceNotPolling": "auditrelay_source_last_success_timestamp_seconds",
+    "AuditrelaySourceGap": "auditrelay_source_gaps_total",
+    "AuditrelayUnclassifiedEventsRising": "auditrelay_normalize_unclassified_total",
+}
+
+
+def builtin_rules(rendered) -> dict[str, dict]:
+    (group,) = [g for g in rendered.one("PrometheusRule")["spec"]["groups"] if g["name"] == "auditrelay"]
+    return {rule["alert"]: rule for rule in group["rules"]}
+
+
+def test_metric_name_parsing_finds_the_exported_metrics() -> None:
+    # Guards the regex: an empty or tiny set would make the next test pass vacuously.
+    assert len(EXPORTED_METRICS) > 40
+    assert "auditrelay_spool_oldest_unacknowledged_age_seconds" in EXPORTED_METRICS
+
+
+@pytest.mark.parametrize("mode", ["statefulset", "sidecar"])
+def test_builtin_alerts_use_only_metrics_the_binary_exports(render, mode) -> None:
+    rules = builtin_rules(render({"mode": mode, "metrics": {"prometheusRule": {"enabled": True}}}))
+    assert set(rules) == set(BUILTIN_ALERTS)
+    for name, rule in rules.items():
+        expr = rule["expr"]
+        used = set(re.findall(r"\bauditrelay_[a-z0-9_]+", expr))
+        assert used, f"{name}: no auditrelay metric in {expr!r}"
+        assert used <= EXPORTED_METRICS, f"{name} uses metrics auditrelay does not export: {used - EXPORTED_METRICS}"
+        assert BUILTIN_ALERTS[name] in used, name
+        for labels in re.findall(r"\bby \(([^)]*)\)", expr):
+            assert {label.strip() for label in labels.split(",")} <= KNOWN_LABELS, f"{name}: {labels}"
+        # Runbook-style annotations: what it means and what to check, with real metric names.
+        description = rule["annotations"]["description"]
+        assert len(description) > 150, name
+        for metric in re.findall(r"\bauditrelay_[a-z0-9_]+", description):
+            assert metric in EXPORTED_METRICS, f"{name}'s description names {metric}"
+        assert rule["annotations"]["summary"]
+        assert rule["labels"]["severity"] in {"critical", "warning", "info"}
+
+
+def test_builtin_alert_thresholds_come_from_values(render) -> None:
+    rules = builtin_rules(render({"metrics": {"prometheusRule": {"enabled": True}}}))
+    assert rules["AuditrelaySpoolBacklog"]["expr"] == (
+        "max by (namespace, pod) (auditrelay_spool_oldest_unacknowledged_age_seconds) > 600"
+    )
+    assert rules["AuditrelaySpoolBacklog"]["for"] == "5m"
+    assert rules["AuditrelaySinkFailing"]["expr"] == (
+        "sum by (namespace, pod, sink) (increase(auditrelay_sink_records_failed_total[10m])) > 0"
+    )
+    # Prometheus's own template syntax reaches the rule unexpanded by Helm.
+    assert "{{ $labels.pod }}" in rules["AuditrelaySpoolBacklog"]["annotations"]["summary"]
+    tuned = builtin_rules(render({"metrics": {"prometheusRule": {"enabled": True, "alerts": {
+        "selector": 'namespace="siem"',
+        "spoolBacklog": {"ageSeconds": 120, "for": "1m"},
+        "sourceLag": {"enabled": False},
+    }}}}))
+    assert tuned["AuditrelaySpoolBacklog"]["expr"] == (
+        'max by (namespace, pod) (auditrelay_spool_oldest_unacknowledged_age_seconds{namespace="siem"}) > 120'
+    )
+    assert tuned["AuditrelaySpoolBacklog"]["for"] == "1m"
+    assert "AuditrelaySourceLagHigh" not in tuned
+    assert 'auditrelay_source_gaps_total{namespace="siem"}[1h]' in tuned["AuditrelaySourceGap"]["expr"]
+
+
+def test_prometheus_rule_is_off_by_default_and_can_carry_only_custom_groups(render, default_render) -> None:
+    assert default_render.of_kind("PrometheusRule") == []
+    assert render({"mode": "sidecar"}).of_kind("PrometheusRule") == []
+    custom = [{"name": "mine", "rules": [{"alert": "X", "expr": "vector(1)"}]}]
+    only_custom = render({"metrics": {"prometheusRule": {"enabled": True, "alerts": {"enabled": False}, "groups": custom}}})
+    assert only_custom.one("PrometheusRule")["spec"]["groups"] == custom
+    assert render({"metrics": {"prometheusRule": {"enabled": True, "alerts": {"enabled": False}}}}).of_kind("PrometheusRule") == []
 
 
 def test_service_account_has_no_api_token(default_render, full_render) -> None:
