@@ -87,6 +87,16 @@ import Testing
         #expect(writer.bytes == Array("\"a\u{FFFD}\u{FFFD}b\"".utf8))
     }
 
+    @Test func aKeyWithInvalidUTF8IsFoundThroughMembersNotByItsDecodedForm() throws {
+        // Found by the fuzzer (its harness assumed every member's key finds it): lookups compare
+        // the key's raw bytes, which the decoded form (with U+FFFD) does not match.
+        let root = try document.parse([0x7B, 0x22, 0xC0, 0x22, 0x3A, 0x31, 0x7D])
+        let member = try #require(root.members.first { _ in true })
+        #expect(member.key == "\u{FFFD}")
+        #expect(member.value.int64 == 1)
+        #expect(root["\u{FFFD}"] == nil)
+    }
+
     @Test func overlongUTF8OutsideAStringIsRejected() {
         #expect(reason([0xC0, 0xAF])?.reason == "unexpected character '\u{C0}'")
         #expect(reason([0x5B, 0xC0, 0xAF, 0x5D])?.offset == 1)
