@@ -12,7 +12,14 @@ let second = JSONDocument()
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = UnsafeBufferPointer(start: data, count: size)
-    guard let root = try? document.parse(input) else { return 0 }
+    let root: JSONValue
+    do {
+        root = try document.parse(input)
+    } catch {
+        // The reported offset is where the problem is, so it must lie within the text.
+        precondition(error.offset >= 0 && error.offset <= size, "error offset \(error.offset) outside 0...\(size)")
+        return 0
+    }
     var writer = JSONWriter()
     write(root, into: &writer, depth: 0)
     _ = root.shapeHash(depth: 4)
