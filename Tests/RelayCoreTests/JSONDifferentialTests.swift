@@ -17,7 +17,9 @@ import Testing
 ///   event is kept (its raw bytes unchanged) rather than dropped. Python rejects such input; for
 ///   those documents the oracle decodes with `errors="replace"`, which makes the same U+FFFDs.
 /// - Lone surrogate escapes (`"\ud800"`) are accepted and decode to U+FFFD (Python keeps the lone
-///   code point, which is not a Unicode scalar; the oracle maps it to U+FFFD).
+///   code point, which is not a Unicode scalar; the oracle maps it to U+FFFD). So keys differing
+///   only in a lone surrogate decode to the same key (a 1,000,000-document run with another seed
+///   found `"\udf52"` and `"\ud95c"` as two keys of one object).
 /// - Duplicate keys are all kept, in order: `members` yields each, `value["k"]` finds the first.
 ///   Python keeps the last; the comparison builds Python's dictionary from `members`.
 /// - Containers nested deeper than `JSONDocument.maximumDepth` (512) are rejected; Python's limit is
@@ -25,11 +27,15 @@ import Testing
 /// - Numbers beyond Double's range are accepted (RFC 8259 leaves the range to the implementation):
 ///   `double` is ±infinity, `int64` nil, `text` the digits as written — as in Python.
 @Suite struct JSONDifferentialTests {
-    static let generated = 50_000
-    static let mutated = 50_000
+    // CI runs the fixed seed; JSON_DIFFERENTIAL_SEED and JSON_DIFFERENTIAL_DOCUMENTS (half generated,
+    // half mutated) explore further locally.
+    static let environment = ProcessInfo.processInfo.environment
+    static let seed = environment["JSON_DIFFERENTIAL_SEED"].flatMap { UInt64($0) } ?? 0x19_4A50_4E
+    static let generated = (environment["JSON_DIFFERENTIAL_DOCUMENTS"].flatMap { Int($0) } ?? 100_000) / 2
+    static let mutated = generated
 
     @Test func agreesWithPythonOnGeneratedAndMutatedDocuments() throws {
-        var random = SplitMix64(seed: 0x19_4A50_4E)
+        var random = SplitMix64(seed: Self.seed)
         var documents: [[UInt8]] = []
         documents.reserveCapacity(Self.generated + Self.mutated)
         for _ in 0..<Self.generated {
@@ -63,10 +69,13 @@ import Testing
         }
         #expect(disagreements.isEmpty, "\(disagreements.joined(separator: "\n"))")
         // Both outcomes must be well represented, or the comparison says little.
-        #expect(accepted > 55_000 && rejected > 20_000, "accepted \(accepted), rejected \(rejected)")
+        // (Per 100,000 documents with the CI seed: 64,705 accepted, 35,295 rejected, 3,539 accepted
+        // with invalid UTF-8, 13,094 with a lone surrogate.)
+        let total = documents.count
+        #expect(accepted > total * 55 / 100 && rejected > total / 5, "accepted \(accepted), rejected \(rejected)")
         // ... and the leniencies must have been compared, not just the easy cases.
-        #expect(acceptedInvalidUTF8 > 200, "\(acceptedInvalidUTF8) accepted documents with invalid UTF-8")
-        #expect(acceptedLoneSurrogate > 5_000, "\(acceptedLoneSurrogate) accepted documents with a lone surrogate")
+        #expect(acceptedInvalidUTF8 > total / 500, "\(acceptedInvalidUTF8) accepted documents with invalid UTF-8")
+        #expect(acceptedLoneSurrogate > total / 20, "\(acceptedLoneSurrogate) accepted documents with a lone surrogate")
     }
 }
 
@@ -137,6 +146,11 @@ sys.set_int_max_str_digits(0)
 sys.setrecursionlimit(10000)
 lone = re.compile('[\ud800-\udfff]')
 def refuse(name): raise ValueError(name)
+def members(pairs):
+    # Keys as the tape decodes them, so two keys differing only in a lone surrogate are one key.
+    d = {}
+    for k, v in pairs: d[lone.sub('\ufffd', k)] = v
+    return d
 def canon(v):
     if v is None: return 'n'
     if v is True: return 't'
@@ -157,7 +171,7 @@ while i < len(data):
     except UnicodeDecodeError:
         text = raw.decode('utf-8', errors='replace')
     try:
-        out.append('A' + canon(json.loads(text, parse_constant=refuse)))
+        out.append('A' + canon(json.loads(text, parse_constant=refuse, object_pairs_hook=members)))
     except (ValueError, RecursionError):
         out.append('R')
 open(sys.argv[2], 'w').write('\n'.join(out) + '\n')

@@ -70,6 +70,10 @@ import Testing
         #expect(root[2]?.string == "\u{FFFD}😀")
         #expect(root[3]?.string == "\u{FFFD}A")
         #expect(root[4]?["\u{FFFD}"]?.int64 == 1)
+        // Keys that differ only in a lone surrogate decode alike: both kept, the first found.
+        let keys = try document.parse(Array(#"{"\ud800":1,"\udc00":2}"#.utf8))
+        #expect(keys.members.map(\.key) == ["\u{FFFD}", "\u{FFFD}"])
+        #expect(keys["\u{FFFD}"]?.int64 == 1)
     }
 
     // MARK: Invalid UTF-8
