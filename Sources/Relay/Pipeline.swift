@@ -55,6 +55,8 @@ public struct Pipeline: Sendable {
             }
             var summary = PipelineSummary()
             var failures: [String] = []
+            // Cancelled at the drain deadline: not a failure, but the caller must hear of it.
+            var cancelled = false
             await withTaskGroup(of: Result<PipelineSummary, any Error>.self) { sourceGroup in
                 for run in sources {
                     sourceGroup.addTask {
@@ -64,6 +66,7 @@ public struct Pipeline: Sendable {
                 for await result in sourceGroup {
                     switch result {
                     case .success(let part): summary.add(part)
+                    case .failure(let error) where error is CancellationError: cancelled = true
                     case .failure(let error): failures.append("\(error)")
                     }
                 }
@@ -72,11 +75,14 @@ public struct Pipeline: Sendable {
             await log.closeForAppends()
             do {
                 for try await part in group { summary.add(part) }
+            } catch is CancellationError {
+                cancelled = true
             } catch {
                 failures.append("\(error)")
             }
             await log.close()
             if !failures.isEmpty { throw PipelineError(failures: failures) }
+            if cancelled { throw CancellationError() }
             return summary
         }
     }
