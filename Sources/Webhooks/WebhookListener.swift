@@ -32,16 +32,7 @@ public final class WebhookListener: Service, Sendable {
     public var port: Int? { boundPort.withLock { $0 } }
 
     public func run() async throws {
-        let address = try ListenAddress.parse(listen)
-        let socket = try Socket(domain: Int32(type(of: address).family))
-        try socket.setValue(true, for: .localAddressReuse)
-        try socket.bind(to: address)
-        try socket.listen()
-        let port: Int
-        switch try socket.sockname() {
-        case .ip4(_, let value), .ip6(_, let value): port = Int(value)
-        case .unix: port = 0
-        }
+        let (socket, port) = try ListenAddress.listeningSocket(listen)
         boundPort.withLock { $0 = port }
         logger.info("webhook listener listening", metadata: ["address": "\(listen)", "port": "\(port)"])
         let pool = HTTPServer.defaultPool()
@@ -349,6 +340,19 @@ actor Gate {
 
 /// `host:port` as a socket address: `0.0.0.0:8443`, `[::]:8443`, `localhost:0`.
 enum ListenAddress {
+    /// A socket bound to `listen` and listening, and its port (the one chosen for port 0).
+    static func listeningSocket(_ listen: String) throws -> (Socket, Int) {
+        let address = try parse(listen)
+        let socket = try Socket(domain: Int32(type(of: address).family))
+        try socket.setValue(true, for: .localAddressReuse)
+        try socket.bind(to: address)
+        try socket.listen()
+        switch try socket.sockname() {
+        case .ip4(_, let port), .ip6(_, let port): return (socket, Int(port))
+        case .unix: return (socket, 0)
+        }
+    }
+
     static func parse(_ listen: String) throws -> any SocketAddress {
         guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]) else {
             throw WebhookConfigurationError("webhooks.listen \"\(listen)\" is not host:port")

@@ -48,16 +48,7 @@ public final class WebhookTLSFront: Service, @unchecked Sendable {
     public var port: Int? { boundPort.withLock { $0 } }
 
     public func run() async throws {
-        let address = try ListenAddress.parse(listen)
-        let socket = try Socket(domain: Int32(type(of: address).family))
-        try socket.setValue(true, for: .localAddressReuse)
-        try socket.bind(to: address)
-        try socket.listen()
-        let port: Int
-        switch try socket.sockname() {
-        case .ip4(_, let value), .ip6(_, let value): port = Int(value)
-        case .unix: port = 0
-        }
+        let (socket, port) = try ListenAddress.listeningSocket(listen)
         // Blocking accepts on the dedicated thread below.
         let descriptor = socket.file.rawValue
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
