@@ -92,6 +92,9 @@ public struct ContentListing: Sendable {
         public var created: Timestamp
         public var expiration: Timestamp?
 
+        /// The creation time in whole seconds, as the cursor keeps it (`PollState.fetchedDocuments`).
+        public var createdSeconds: Int64 { created.microseconds / 1_000_000 }
+
         /// The short form the cursor remembers (64-bit FNV-1a of the id, hex): bounded in size
         /// whatever the vendor's ids look like.
         public var digest: String { Self.digest(id) }

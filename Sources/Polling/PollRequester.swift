@@ -89,10 +89,7 @@ final class PollRequester: Sendable {
                     throw PollError(.malformedBody(reason: "a listed document lacks its id, URL or creation time"), endpoint: endpoint)
                 }
                 // Salesforce lists a path (`/services/data/v62.0/sobjects/EventLogFile/…/LogFile`).
-                let url = listed.hasPrefix("/") && !listed.hasPrefix("//") ? origin.prefix + listed : listed
-                guard URLParts(url)?.sameOrigin(as: origin) == true else {
-                    throw PollError(.unsafeNextLink(host: URLParts(url)?.host ?? "an unparsable URL"), endpoint: endpoint)
-                }
+                let url = try Paging.checkedSameOrigin(listed.hasPrefix("/") && !listed.hasPrefix("//") ? origin.prefix + listed : listed, origin: origin)
                 let expiration = listing.expirationPath.flatMap { Timestamp(json: item.value(at: $0)) }
                 entries.append(ContentListing.Entry(id: id, url: url, created: created, expiration: expiration))
                 keyset = Keyset(time: createdText, id: id)

@@ -174,13 +174,8 @@ public struct Poller: AuditSource {
             return try await poll(api, state: &state, now: now, force: true, setUpAgain: true)
         }
 
-        for event in fetched.events {
-            if let time = event.time, time >= (state.watermark?.time ?? .zero) {
-                state.watermark = PollState.Watermark(time: time, id: event.id)
-            }
-        }
+        received(fetched.events, state: &state)
         state.lastSuccess = now
-        metrics.update { $0.eventsFetched += fetched.events.count }
 
         if api.progress == .resumable {
             if case .page(let next) = fetched.next { state.position = next }
@@ -213,6 +208,29 @@ public struct Poller: AuditSource {
         if api.maximumWindow == nil || window.to >= end { await memory.markCompleted(api.stream, now: now) }
     }
 
+    /// Events of a page now in hand: the newest moves the stream's watermark, all are counted.
+    private func received(_ events: [FetchedPage.Event], state: inout PollState) {
+        for event in events {
+            if let time = event.time, time >= (state.watermark?.time ?? .zero) {
+                state.watermark = PollState.Watermark(time: time, id: event.id)
+            }
+        }
+        metrics.update { $0.eventsFetched += events.count }
+    }
+
+    /// After a step of a list-then-fetch stream: stay on this listing page while it has documents
+    /// left, else go to the next listing page, else the window is done.
+    private func moveOn(from page: ContentListing.Page, documentsLeft: Bool, stay: PollState.Window, window: PollWindow,
+                        api: any VendorAPI, state: inout PollState, now: Timestamp) async {
+        if documentsLeft {
+            state.window = stay
+        } else if case .page(let next) = page.next {
+            state.window = PollState.Window(from: window.from, to: window.to, next: next)
+        } else {
+            await finish(window, api: api, state: &state, now: now)
+        }
+    }
+
     /// One step of a list-then-fetch stream (see `ContentListing`): the listing page at `request`
     /// (kept in memory while its documents are fetched), then its next documents not fetched yet,
     /// `parallel` at a time, as one page of events. The window moves to the next listing page only
@@ -233,7 +251,7 @@ public struct Poller: AuditSource {
 
         let expired = pending.filter { $0.expiration.map { $0 <= now } ?? false }
         if !expired.isEmpty {
-            for entry in expired { state.fetchedDocuments[entry.digest] = entry.created.microseconds / 1_000_000 }
+            for entry in expired { state.fetchedDocuments[entry.digest] = entry.createdSeconds }
             state.window = stayOnThisPage
             let from = expired.map(\.created).min() ?? now, to = expired.compactMap(\.expiration).max() ?? now
             logger.warning("listed documents expired before they could be fetched; recording a gap",
@@ -261,25 +279,14 @@ public struct Poller: AuditSource {
                 expiredNow.append(entry)  // answered as expired: a gap on the next step
                 continue
             }
-            for event in document.events {
-                ranges.append((event.range.lowerBound + body.count)..<(event.range.upperBound + body.count))
-                if let time = event.time, time >= (state.watermark?.time ?? .zero) {
-                    state.watermark = PollState.Watermark(time: time, id: event.id)
-                }
-            }
+            received(document.events, state: &state)
+            ranges += document.events.map { ($0.range.lowerBound + body.count)..<($0.range.upperBound + body.count) }
             body += document.body
-            state.fetchedDocuments[entry.digest] = entry.created.microseconds / 1_000_000
+            state.fetchedDocuments[entry.digest] = entry.createdSeconds
         }
         if !expiredNow.isEmpty { await memory.markExpired(expiredNow, stream: api.stream, url: request.url, now: now) }
-        metrics.update { $0.eventsFetched += ranges.count }
-
-        if pending.count > batch.count || !expiredNow.isEmpty {
-            state.window = stayOnThisPage
-        } else if case .page(let next) = page.next {
-            state.window = PollState.Window(from: window.from, to: window.to, next: next)
-        } else {
-            await finish(window, api: api, state: &state, now: now)
-        }
+        await moveOn(from: page, documentsLeft: pending.count > batch.count || !expiredNow.isEmpty, stay: stayOnThisPage,
+                     window: window, api: api, state: &state, now: now)
         return RawPage(sourceType: api.sourceType, stream: api.stream, body: body, events: ranges, cursor: nil, receivedAt: now)
     }
 
@@ -317,23 +324,12 @@ public struct Poller: AuditSource {
             throw error
         }
         state.lastSuccess = now
-        for event in rows.fetched.events {
-            if let time = event.time, time >= (state.watermark?.time ?? .zero) {
-                state.watermark = PollState.Watermark(time: time, id: event.id)
-            }
-        }
-        metrics.update { $0.eventsFetched += rows.fetched.events.count }
+        received(rows.fetched.events, state: &state)
         if rows.last {
-            state.fetchedDocuments[entry.digest] = entry.created.microseconds / 1_000_000
+            state.fetchedDocuments[entry.digest] = entry.createdSeconds
             state.document = nil
             await memory.closeDocument(api.stream)
-            if pending.count > 1 {
-                state.window = stay
-            } else if case .page(let next) = page.next {
-                state.window = PollState.Window(from: window.from, to: window.to, next: next)
-            } else {
-                await finish(window, api: api, state: &state, now: now)
-            }
+            await moveOn(from: page, documentsLeft: pending.count > 1, stay: stay, window: window, api: api, state: &state, now: now)
         } else {
             state.document = PollState.DocumentProgress(digest: entry.digest, rows: document.delivered)
             state.window = stay
