@@ -57,13 +57,19 @@ public final class SpoolRecordLog: RecordLog {
         }
     }
 
-    public func acknowledge(sink: String, sequences: [UInt64]) async { spool.acknowledge(sink: sink, sequences: sequences) }
+    /// A due ledger write or segment deletion fsyncs: on the spool's bookkeeping thread that never
+    /// holds up a cooperative thread (the sinks, the pollers, `/healthz`).
+    public func acknowledge(sink: String, sequences: [UInt64]) async {
+        await SpoolThread.bookkeeping.run { [spool] in spool.acknowledge(sink: sink, sequences: sequences) }
+    }
 
     public func retry(sink: String, sequences: [UInt64]) async { spool.retry(sink: sink, sequences: sequences) }
 
     public func closeForAppends() async { spool.drain() }
 
-    public func close() async { spool.close() }
+    public func close() async {
+        await SpoolThread.bookkeeping.run { [spool] in spool.close() }
+    }
 
     public func status() async -> RecordLogStatus {
         let stats = spool.stats

@@ -2,8 +2,9 @@
 import Glibc
 #endif
 
-/// A pthread mutex guarding a value. Used instead of an actor because the spool's blocking file I/O must
-/// run on the caller's thread, and `Synchronization.Mutex` is not available on every deployment target.
+/// A pthread mutex guarding a value. Used instead of an actor because the spool's synchronous API does
+/// blocking file I/O on the thread that calls it, and `Synchronization.Mutex` is not available on every
+/// deployment target.
 /// Never held across an `await`.
 final class Protected<State>: @unchecked Sendable {  // Access to `state` only happens inside `withLock`.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>

@@ -36,7 +36,10 @@ extension Spool {
                                     maxRecordBytes: configuration.maxRecordBytes)
         if payloads.isEmpty && batch.metadataCount == 0 { return nil }
         while true {
-            let outcome = try writer.withLock { buffer in try appendLocked(batch, payloads: payloads, buffer: buffer) }
+            // The write and fdatasync run on the spool's append thread; waiting for space below does not.
+            let outcome = try await SpoolThread.appends.run { [self] in
+                try writer.withLock { buffer in try appendLocked(batch, payloads: payloads, buffer: buffer) }
+            }
             switch outcome {
             case .written(let range):
                 return range
@@ -49,12 +52,14 @@ extension Spool {
                 await waitForSpace(generation: generation, atMostSeconds: 1)
                 try Task.checkCancellation()
                 let available = SpoolDirectory.availableBytes(configuration.directory) ?? 0
-                if available >= batch.totalBytes + UInt64(SegmentHeader.size) + (64 << 10) { try? resume() }
+                if available >= batch.totalBytes + UInt64(SegmentHeader.size) + (64 << 10) {
+                    await SpoolThread.appends.run { [self] in _ = try? resume() }
+                }
             }
         }
     }
 
-    private enum AppendOutcome {
+    private enum AppendOutcome: Sendable {
         case written(ClosedRange<UInt64>?)
         case full(generation: UInt64)
         case diskFull(generation: UInt64)

@@ -22,7 +22,9 @@ extension Spool {
         while true {
             let (generation, closed, draining) = state.withLock { ($0.dataGeneration, $0.closed, $0.draining) }
             if closed { return [] }
-            let entries = try collect(sink: sink, maxRecords: max(1, maxRecords), maxBytes: max(1, maxBytes))
+            let entries = try await SpoolThread.reads.run { [self] in
+                try collect(sink: sink, maxRecords: max(1, maxRecords), maxBytes: max(1, maxBytes))
+            }
             if !entries.isEmpty || draining { return entries }
             await waitForData(generation: generation)  // returns at once if anything was appended since
             try Task.checkCancellation()

@@ -11,7 +11,9 @@ extension Spool {
             let prior = previous
             previous = Task.detached(priority: .utility) { [self] in
                 await prior?.value
-                for id in segmentIDs { writeSidecar(segmentID: id) }
+                await SpoolThread.bookkeeping.run { [self] in
+                    for id in segmentIDs { writeSidecar(segmentID: id) }
+                }
             }
         }
     }

@@ -18,10 +18,11 @@ import Glibc
 /// - After a write or fsync error the spool stops accepting appends (``SpoolStats/failure``); the failed
 ///   descriptor is never written again. ``resume()`` or a new instance continues from the last durable state.
 ///
-/// - Important: All methods are thread-safe. Blocking file I/O (write, fsync, pread, unlink) runs on the
-///   calling thread; call `append`, `acknowledge` and `read` from tasks that may block briefly (a dedicated
-///   executor or thread in the pipeline), not from latency-sensitive code. Waiting for space (`.block`) or for
-///   data (`read`) suspends without blocking a thread.
+/// - Important: All methods are thread-safe. `append` and `read` do their blocking file I/O (write, fsync,
+///   pread) on the spool's own threads (`SpoolThread`), so a slow disk never holds a thread of the cooperative
+///   pool; the sidecar writer runs there too. The synchronous methods (`acknowledge`, `close`,
+///   `persistAcknowledgements`) may write and fsync on the calling thread: async callers run them on
+///   `SpoolThread.bookkeeping`. Waiting for space (`.block`) or for data (`read`) suspends without blocking a thread.
 public final class Spool: Sendable {
     public let configuration: Configuration
     /// Segment capacity after capping by `maxBytes`.

@@ -59,12 +59,27 @@ final class SpoolFile: @unchecked Sendable {  // Immutable after init; the fd is
     }
 
     func syncData() throws {
+        injectSlowSync()
         guard fdatasync(descriptor) == 0 else { throw SpoolError.io("fdatasync", path: path, errno: errno) }
     }
 
     func sync() throws {
+        injectSlowSync()
         guard fsync(descriptor) == 0 else { throw SpoolError.io("fsync", path: path, errno: errno) }
     }
+
+    /// Fault injection for the slow-disk tests: `AUDITRELAY_FAULT_SPOOL_SYNC_DELAY_MS=500` makes every
+    /// fsync and fdatasync of the spool take that much longer. It stands in for a really slow device
+    /// (device-mapper's `delay` target) where the kernel offers none; unset, it costs one load.
+    private func injectSlowSync() {
+        if Self.injectedSyncDelayMicroseconds > 0 { usleep(Self.injectedSyncDelayMicroseconds) }
+    }
+
+    private static let injectedSyncDelayMicroseconds: UInt32 = {
+        guard let text = getenv("AUDITRELAY_FAULT_SPOOL_SYNC_DELAY_MS"),
+              let milliseconds = UInt32(String(cString: text)), milliseconds <= 60_000 else { return 0 }
+        return milliseconds * 1000
+    }()
 
     func truncate(to length: UInt64) throws {
         guard ftruncate(descriptor, off_t(length)) == 0 else { throw SpoolError.io("ftruncate", path: path, errno: errno) }

@@ -116,6 +116,8 @@ public struct SpoolInspection: Sendable, CustomStringConvertible {
 extension Spool {
     public var stats: SpoolStats {
         let now = Clock.nowMillis()
+        // statvfs outside the lock: on a struggling file system it can be as slow as the disk.
+        let available = SpoolDirectory.availableBytes(configuration.directory)
         return state.withLock { state in
             let floor = state.minWatermark
             var records = state.lastSequence > floor ? state.lastSequence - floor : 0
@@ -137,7 +139,7 @@ extension Spool {
                 metadataErrors: state.metadataErrors, lastFsyncSeconds: state.lastFsyncSeconds,
                 blockedSeconds: state.blockedSince.map { Clock.monotonicSeconds() - $0 },
                 failure: state.failure?.message, lastSequence: state.lastSequence,
-                filesystemAvailableBytes: SpoolDirectory.availableBytes(configuration.directory))
+                filesystemAvailableBytes: available)
         }
     }
 
