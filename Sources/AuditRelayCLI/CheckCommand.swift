@@ -37,6 +37,9 @@ struct CheckCommand: AsyncParsableCommand {
     var format: OutputFormat = .table
 
     func validate() throws {
+        if !connect && (format != .table || timeout != "10s") {
+            throw ValidationError("--format and --timeout apply to --connect only")
+        }
         guard let limit = Self.duration(timeout), limit > .zero else {
             throw ValidationError("--timeout \"\(timeout)\" is not a duration (use e.g. 10s, 500ms, 1m)")
         }

@@ -35,21 +35,25 @@ struct CheckReport: Sendable {
     }
 
     var components: [Component]
+    static let widestLabel = 40
 
     var passed: Bool { components.allSatisfy(\.passed) }
 
     /// Aligned columns; each failure is followed by its fix on a line of its own.
     func table() -> String {
         let header = ("COMPONENT", "CHECK", "RESULT")
-        let componentWidth = max(header.0.count, components.map(\.label.count).max() ?? 0)
+        // A longer label (a database path) gets a line of its own instead of widening every row.
+        let componentWidth = max(header.0.count, components.map(\.label.count).filter { $0 <= Self.widestLabel }.max() ?? 0)
         let checkWidth = max(header.1.count, components.flatMap { $0.rows.map(\.check.count) }.max() ?? 0)
         let resultWidth = 6
         func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
         let indent = String(repeating: " ", count: componentWidth + checkWidth + resultWidth + 6)
         var lines = [pad(header.0, componentWidth) + "  " + pad(header.1, checkWidth) + "  " + pad(header.2, resultWidth) + "  DETAIL"]
         for component in components {
+            let ownLine = component.label.count > componentWidth
+            if ownLine { lines.append(component.label) }
             for (index, row) in component.rows.enumerated() {
-                let name = index == 0 ? component.label : ""
+                let name = index == 0 && !ownLine ? component.label : ""
                 lines.append(pad(name, componentWidth) + "  " + pad(row.check, checkWidth) + "  " + pad(row.result.rawValue, resultWidth) + "  " + row.detail)
                 if let fix = row.fix { lines.append(indent + "fix: " + fix) }
             }

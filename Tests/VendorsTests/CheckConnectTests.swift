@@ -37,7 +37,7 @@ import Glibc
     /// The table row of `component` and `check` (the component's name is printed on its first row only).
     static func row(_ output: String, _ check: String, after component: String) -> String? {
         let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard let start = lines.firstIndex(where: { $0.hasPrefix(component + " ") }) else { return nil }
+        guard let start = lines.firstIndex(where: { $0 == component || $0.hasPrefix(component + " ") }) else { return nil }
         for line in lines[start...] {
             if line != lines[start], let first = line.first, first != " " { return nil }  // the next component
             let columns = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -272,6 +272,18 @@ import Glibc
                     == "fix: 127.0.0.1:\(silentPort) did not answer in time: check the source's baseURL, proxy and firewall (or raise --timeout)")
         }
         #expect(Self.row(run.result.stdout, "read audit_events", after: "source kandji-prod")?.contains(" ok ") == true, "\(run.result.stdout)")
+    }
+
+    @Test func anInvalidConfigStillExitsTwoWithoutConnecting() async throws {
+        let run = try await Self.check("""
+            sources:
+            \(Self.kandji("kandji-prod", "http://127.0.0.1:1", extra: "    colour: blue"))
+            sinks: [{type: stdout}]
+            """)
+        #expect(run.result.status == 2, "\(run.output)")
+        #expect(run.result.stderr.contains("sources[0].colour: unknown key"), "\(run.result.stderr)")
+        #expect(!run.result.stdout.contains("reachable"))
+        Self.expectNoSecret(run)
     }
 
     @Test func aBrokenGeoIPDatabaseAndAnUnwritableFileSinkFail() async throws {
