@@ -66,7 +66,7 @@ struct ConnectionCheck: Sendable {
         var component = component
         let probes = await vendor.probe(timeout: timeout)
         let failures = probes.compactMap(\.failure)
-        let host = URLParts(vendor.settings.baseURL).map { $0.host + ($0.port.map { ":\($0)" } ?? "") } ?? vendor.settings.baseURL
+        let host = URLParts(vendor.settings.baseURL)?.authority ?? vendor.settings.baseURL
         // Reachability, TLS and authentication are the source's (every stream shares host and
         // credential); the first failure at a stage speaks for it, later stages are skipped.
         var stopped = false

@@ -106,7 +106,7 @@ extension PolledVendor {
     /// The stage `error` stopped at and the fix to name. Permission and explained errors carry
     /// the vendor's own wording, the same line the sidecar logs.
     static func failure(_ error: PollError, api: any VendorAPI, settings: PollSettings) -> StreamProbe.Failure {
-        let host = URLParts(settings.baseURL).map { $0.host + ($0.port.map { ":\($0)" } ?? "") } ?? settings.baseURL
+        let host = URLParts(settings.baseURL)?.authority ?? settings.baseURL
         switch error.code {
         case .transport(let curlCode, _):
             switch curlCode {

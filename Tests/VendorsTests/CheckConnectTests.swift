@@ -190,6 +190,41 @@ import Glibc
         #expect(json.result.status == 0, "\(json.output)")
     }
 
+    /// An OAuth client the token endpoint refuses fails authentication; a client or token whose
+    /// scope cannot read events fails reading, each with the vendor's hint.
+    @Test func tokenEndpointRefusalsAndMissingScopesOfOtherVendors() async throws {
+        let onelogin = try Lookalike("onelogin.py", ["--client-id", OneLoginTests.clientID, "--client-secret", OneLoginTests.clientSecret,
+                                                     "--denied-client", "ol-denied-client", "--events", "5"])
+        defer { onelogin.stop() }
+        let okta = try Lookalike("okta.py", ["--token", Self.oktaToken, "--denied-token", "okta-denied-token-4e2f", "--events", "5"])
+        defer { okta.stop() }
+        let run = try await Self.check("""
+            sources:
+              - {id: refused, type: onelogin, baseURL: "\(onelogin.baseURL)", clientID: \(OneLoginTests.clientID), clientSecret: "${env:WRONG_SECRET}"}
+              - {id: unscoped, type: onelogin, baseURL: "\(onelogin.baseURL)", clientID: ol-denied-client, clientSecret: "${env:OL_SECRET}"}
+              - {id: okta-denied, type: okta, baseURL: "\(okta.baseURL)", token: "${env:OKTA_DENIED}"}
+            sinks: [{type: stdout}]
+            """, environment: Self.environment.merging(["WRONG_SECRET": "ol-wrong-secret-1a2b", "OL_SECRET": OneLoginTests.clientSecret,
+                                                        "OKTA_DENIED": "okta-denied-token-4e2f"]) { $1 })
+        #expect(run.result.status == 1, "\(run.output)")
+        for secret in ["ol-wrong-secret-1a2b", OneLoginTests.clientSecret, "okta-denied-token-4e2f"] {
+            #expect(!run.output.contains(secret), "a secret was printed")
+        }
+        let table = run.result.stdout
+        let refused = try #require(Self.row(table, "authenticated", after: "source refused"), "\(table)")
+        #expect(refused.contains("FAIL") && refused.contains("rejected the credentials"), "\(refused)")
+        #expect(Self.fix(table, under: refused)?.hasPrefix("fix: onelogin: the token endpoint") == true, "\(table)")
+        #expect(Self.fix(table, under: refused)?.hasSuffix("check the source's credentials") == true, "\(table)")
+        #expect(Self.row(table, "authenticated", after: "source unscoped")?.contains(" ok ") == true, "\(table)")
+        let unscoped = try #require(Self.row(table, "read events", after: "source unscoped"), "\(table)")
+        #expect(unscoped.contains("FAIL") && unscoped.contains("HTTP 403"), "\(unscoped)")
+        #expect(Self.fix(table, under: unscoped)
+                == #"fix: onelogin: the API credential cannot read events (it needs "Read All" or "Manage All": Developers → API Credentials)"#)
+        let denied = try #require(Self.row(table, "read system_log", after: "source okta-denied"), "\(table)")
+        #expect(denied.contains("FAIL") && denied.contains("HTTP 403"), "\(denied)")
+        #expect(Self.fix(table, under: denied)?.hasPrefix("fix: okta: the API token's admin lacks a role that can read the System Log") == true, "\(table)")
+    }
+
     @Test func aWrongHostFailsReachabilityWithTheFix() async throws {
         let closedPort = try #require(Loopback.freePort())
         let run = try await Self.check("""
