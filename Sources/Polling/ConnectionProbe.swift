@@ -59,14 +59,22 @@ extension PolledVendor {
                                 answered: false, events: 0)]
         }
         let clock = SystemPollClock()
-        var results: [StreamProbe] = []
-        for api in apis {
-            let recorder = ResponseRecorder(HTTPClient(options: settings.http))
-            let requester = PollRequester(settings: settings, authenticator: authenticator, http: recorder, clock: clock,
-                                          metrics: PollMetrics(source: settings.id), logger: logger)
-            results.append(await probe(api, requester: requester, recorder: recorder, settings: settings, now: clock.now()))
+        let limited = settings
+        // The streams at once (a Google Workspace source has one per application), sharing the
+        // credential as the poller's streams do; each keeps its own last answer.
+        return await withTaskGroup(of: (Int, StreamProbe).self) { group in
+            for (index, api) in apis.enumerated() {
+                group.addTask {
+                    let recorder = ResponseRecorder(HTTPClient(options: limited.http))
+                    let requester = PollRequester(settings: limited, authenticator: authenticator, http: recorder, clock: clock,
+                                                  metrics: PollMetrics(source: limited.id), logger: logger)
+                    return (index, await probe(api, requester: requester, recorder: recorder, settings: limited, now: clock.now()))
+                }
+            }
+            var results: [(Int, StreamProbe)] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        return results
     }
 
     private func probe(_ api: any VendorAPI, requester: PollRequester, recorder: ResponseRecorder, settings: PollSettings, now: Timestamp) async -> StreamProbe {
