@@ -70,9 +70,11 @@ struct ConnectionCheck: Sendable {
         // Reachability, TLS and authentication are the source's (every stream shares host and
         // credential); the first failure at a stage speaks for it, later stages are skipped.
         var stopped = false
+        // Nothing was sent when the credential could not even be built (the failure says why).
+        let sent = probes.contains { $0.answered || $0.failure.map { $0.stage == .reachable || $0.stage == .tls } == true }
         for stage in [StreamProbe.Stage.reachable, .tls, .authenticated] {
-            if stopped {
-                component.rows.append(.skipped(stage.rawValue, "not reached"))
+            if stopped || (!sent && stage != .authenticated) {
+                component.rows.append(.skipped(stage.rawValue, stopped ? "not reached" : "not tried"))
                 continue
             }
             if let failure = failures.first(where: { $0.stage == stage }) {

@@ -19,8 +19,6 @@ public struct StreamProbe: Sendable {
     }
 
     public var stream: String
-    /// The page's URL, redacted.
-    public var endpoint: String
     public var usesTLS: Bool
     /// Nil: the page came back.
     public var failure: Failure?
@@ -55,7 +53,7 @@ extension PolledVendor {
             authenticator = try self.authenticator()
         } catch {
             let failure = StreamProbe.Failure(stage: .authenticated, message: "\(error)", fix: "fix the source's credential settings: \(error)")
-            return [StreamProbe(stream: "-", endpoint: settings.baseURL, usesTLS: settings.baseURL.lowercased().hasPrefix("https:"), failure: failure,
+            return [StreamProbe(stream: "-", usesTLS: settings.baseURL.lowercased().hasPrefix("https:"), failure: failure,
                                 answered: false, events: 0)]
         }
         let clock = SystemPollClock()
@@ -81,11 +79,10 @@ extension PolledVendor {
         let retention = api.retention ?? settings.retention
         let from = max(now.minus(.seconds(86_400)), now.minus(retention).plus(Gap.safetyMargin)).wholeSeconds
         let to = now.minus(max(settings.lag(for: api.stream), api.minimumLag)).wholeSeconds
-        var result = StreamProbe(stream: api.stream, endpoint: Redaction.url(settings.baseURL), usesTLS: settings.baseURL.lowercased().hasPrefix("https:"),
+        var result = StreamProbe(stream: api.stream, usesTLS: settings.baseURL.lowercased().hasPrefix("https:"),
                                  failure: nil, answered: false, events: 0)
         do {
             let request = try api.request(window: PollWindow(from: from, to: max(to, from.plus(.seconds(1)))), pageToken: nil, pageSize: 1)
-            result.endpoint = Redaction.url(request.url)
             if let setup = api.setup { try await requester.perform(setup, api: api) }
             if let listing = api.contents {
                 let page = try await requester.fetchListing(request, api: api, listing: listing, currentToken: nil)
@@ -114,7 +111,8 @@ extension PolledVendor {
     /// The stage `error` stopped at and the fix to name. Permission and explained errors carry
     /// the vendor's own wording, the same line the sidecar logs.
     static func failure(_ error: PollError, api: any VendorAPI, settings: PollSettings) -> StreamProbe.Failure {
-        let host = URLParts(settings.baseURL)?.authority ?? settings.baseURL
+        // The host that failed: a token endpoint may be another one than baseURL's (Google, Microsoft).
+        let host = URLParts(error.endpoint)?.authority ?? URLParts(settings.baseURL)?.authority ?? settings.baseURL
         switch error.code {
         case .transport(let curlCode, _):
             switch curlCode {
