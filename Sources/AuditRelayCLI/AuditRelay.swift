@@ -10,8 +10,8 @@ struct AuditRelay: AsyncParsableCommand {
         discussion: """
             Data flow: sources -> normalize -> enrich -> spool -> sinks.
 
-            Start with `auditrelay check --config FILE` to validate a config, then
-            `auditrelay run --config FILE`. `auditrelay normalize` turns raw vendor events
+            Start with `auditrelay check --config FILE` to validate a config (add --connect to
+            try every source and sink with it), then `auditrelay run --config FILE`. `auditrelay normalize` turns raw vendor events
             from stdin into normalized records without any config.
             """,
         version: version,

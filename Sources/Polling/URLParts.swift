@@ -45,9 +45,11 @@ public struct URLParts: Sendable, Equatable {
     }
 
     /// `scheme://host[:port]`, for resolving a path against this URL's origin.
-    public var prefix: String {
-        let hostPart = host.contains(":") ? "[\(host)]" : host
-        return "\(scheme)://\(hostPart)" + (port.map { ":\($0)" } ?? "")
+    public var prefix: String { "\(scheme)://\(authority)" }
+
+    /// `host[:port]` as written (a bracketed IPv6 literal), for messages that name the server.
+    public var authority: String {
+        (host.contains(":") ? "[\(host)]" : host) + (port.map { ":\($0)" } ?? "")
     }
 
     /// The port, with the scheme's default filled in.

@@ -89,6 +89,10 @@ public protocol WebhookEndpoint: Sendable {
 public protocol WebhookSourceDefinition: SourceDefinition {
     /// The largest body accepted (the spool's record limit is raised to fit it).
     var maxBodyBytes: Int { get }
+    /// The records' `sourceType` (`github`), as the endpoint stores deliveries.
+    var sourceType: String { get }
+    /// How many signing secrets are configured (2 during a rotation); never the secrets themselves.
+    var signingSecretCount: Int { get }
     func makeEndpoint() throws -> any WebhookEndpoint
 }
 

@@ -339,7 +339,7 @@ actor Gate {
 }
 
 /// `host:port` as a socket address: `0.0.0.0:8443`, `[::]:8443`, `localhost:0`.
-enum ListenAddress {
+public enum ListenAddress {
     /// A socket bound to `listen` and listening, and its port (the one chosen for port 0).
     static func listeningSocket(_ listen: String) throws -> (Socket, Int) {
         let address = try parse(listen)
@@ -351,6 +351,12 @@ enum ListenAddress {
         case .ip4(_, let port), .ip6(_, let port): return (socket, Int(port))
         case .unix: return (socket, 0)
         }
+    }
+
+    /// Whether a listener could bind `listen` now (`auditrelay check --connect`): binds and closes.
+    public static func checkBindable(_ listen: String) throws {
+        let (socket, _) = try listeningSocket(listen)
+        try socket.close()
     }
 
     static func parse(_ listen: String) throws -> any SocketAddress {

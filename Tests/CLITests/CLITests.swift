@@ -8,49 +8,10 @@ enum CLI {
 
     static var binary: String { BuiltProducts.path("auditrelay", override: "AUDITRELAY_BIN") }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = ChildProcess.Result
 
-    /// Runs the binary on a dedicated thread: waiting for a child blocks, and blocking the shared
-    /// cooperative threads would starve every other test running in parallel.
     static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Swift.Result { try runBlocking(arguments, stdin: stdin, environment: environment) })
-            }.start()
-        }
-    }
-
-    static func runBlocking(_ arguments: [String], stdin: Data?, environment: [String: String]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: root)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe(), input = Pipe()
-        // stderr goes to a file so that neither pipe can fill up while we read the other.
-        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("auditrelay-stderr-\(UUID())").path
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: errorPath) }
-        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = input
-        try process.run()
-        let writer = Thread {
-            if let stdin { input.fileHandleForWriting.write(stdin) }
-            try? input.fileHandleForWriting.close()
-        }
-        writer.start()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try errors.close()
-        let errorData = FileManager.default.contents(atPath: errorPath) ?? Data()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
-                      stderr: String(decoding: errorData, as: UTF8.self))
+        try await ChildProcess.run(binary, arguments, stdin: stdin, environment: environment, directory: root)
     }
 
     static func temporaryFile(_ content: String, suffix: String = ".yaml") throws -> String {

@@ -156,6 +156,9 @@ import RelayCore
             template.render(fields, in: bytes, into: &output)
             // "/" is not allowed in topic names and becomes "_".
             #expect(String(decoding: output, as: UTF8.self) == "audit.google-workspace.corp_admin.ws1")
+            // `check --connect` names the same topic from the source's fields.
+            #expect(template.name(sourceType: record.sourceType, sourceID: record.sourceID, workspaceID: record.workspaceID)
+                    == "audit.google-workspace.corp_admin.ws1")
             #expect(EnvelopeFields(UnsafeRawBufferPointer(rebasing: bytes[0..<bytes.count - 1])) == nil)
         }
     }

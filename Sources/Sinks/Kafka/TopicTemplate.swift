@@ -62,12 +62,27 @@ public struct TopicTemplate: Sendable, Equatable {
 
     /// Renders the topic for one record into `output` (cleared first).
     func render(_ fields: EnvelopeFields, in envelope: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+        render(into: &output) { field, output in
+            for byte in fields.bytes(field, in: envelope) { output.append(Self.isTopicByte(byte) ? byte : UInt8(ascii: "_")) }
+        }
+    }
+
+    /// The topic the records of one source go to (`auditrelay check --connect` looks for it).
+    public func name(sourceType: String, sourceID: String, workspaceID: String) -> String {
+        var output: [UInt8] = []
+        render(into: &output) { field, output in
+            let value = field == .sourceType ? sourceType : field == .sourceID ? sourceID : workspaceID
+            for byte in value.utf8 { output.append(Self.isTopicByte(byte) ? byte : UInt8(ascii: "_")) }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private func render(into output: inout [UInt8], appendField: (MessageField, inout [UInt8]) -> Void) {
         output.removeAll(keepingCapacity: true)
         for part in parts {
             switch part {
             case .literal(let bytes): output += bytes
-            case .field(let field):
-                for byte in fields.bytes(field, in: envelope) { output.append(Self.isTopicByte(byte) ? byte : UInt8(ascii: "_")) }
+            case .field(let field): appendField(field, &output)
             }
         }
         if output.count > Self.maxLength { output.removeLast(output.count - Self.maxLength) }

@@ -70,19 +70,24 @@ final class SyslogConnection: @unchecked Sendable {
         formatter = SyslogFormatter(format: configuration.format, body: configuration.body, facility: configuration.facility,
                                     severity: configuration.severity, hostname: configuration.hostname,
                                     maxMessageBytes: configuration.maxMessageBytes, utf8BOM: configuration.utf8BOM)
+        do {
+            transport = try Self.transport(for: configuration)
+        } catch {
+            throw SinkError("\(label): \(error)")
+        }
+    }
+
+    /// The configured transport, not yet connected.
+    static func transport(for configuration: SyslogSink.Configuration) throws -> any SyslogTransport {
         let (host, port) = (configuration.host, configuration.port)
         let (connectTimeout, ioTimeout) = (configuration.connectTimeout, configuration.ioTimeout)
         switch configuration.transport {
-        case .udp: transport = UDPTransport(host: host, port: port, connectTimeout: connectTimeout, ioTimeout: ioTimeout)
-        case .tcp: transport = TCPTransport(host: host, port: port, framing: configuration.framing, connectTimeout: connectTimeout, ioTimeout: ioTimeout)
-        case .relp: transport = RELPTransport(host: host, port: port, connectTimeout: connectTimeout, ioTimeout: ioTimeout)
+        case .udp: return UDPTransport(host: host, port: port, connectTimeout: connectTimeout, ioTimeout: ioTimeout)
+        case .tcp: return TCPTransport(host: host, port: port, framing: configuration.framing, connectTimeout: connectTimeout, ioTimeout: ioTimeout)
+        case .relp: return RELPTransport(host: host, port: port, connectTimeout: connectTimeout, ioTimeout: ioTimeout)
         case .tls:
-            do {
-                transport = try TLSTransport(host: host, port: port, framing: .octetCounting, settings: configuration.tls,
-                                             connectTimeout: connectTimeout, ioTimeout: ioTimeout)
-            } catch {
-                throw SinkError("\(label): \(error)")
-            }
+            return try TLSTransport(host: host, port: port, framing: .octetCounting, settings: configuration.tls,
+                                    connectTimeout: connectTimeout, ioTimeout: ioTimeout)
         }
     }
 

@@ -41,6 +41,9 @@ public struct GitHubWebhookSource: WebhookSourceDefinition {
         if size < 1024 || size > 1 << 30 { section.report("maxBodyBytes", "must be between 1KiB and 1GiB") }
     }
 
+    public var sourceType: String { GitHubWebhook.sourceType }
+    public var signingSecretCount: Int { [secret, previousSecret].compactMap { $0 }.filter { !$0.isEmpty }.count }
+
     public func makeEndpoint() throws -> any WebhookEndpoint {
         GitHubWebhook(sourceID: id, secrets: [secret] + (previousSecret.map { [$0] } ?? []), maxBodyBytes: maxBodyBytes)
     }
@@ -48,6 +51,8 @@ public struct GitHubWebhookSource: WebhookSourceDefinition {
 
 /// The GitHub-specific half of a `github-webhook` source: its headers, its signature, `ping`.
 public struct GitHubWebhook: WebhookEndpoint {
+    /// Deliveries are GitHub audit events: the `github` normalizer reads them.
+    public static let sourceType = "github"
     public static let signatureHeader = "X-Hub-Signature-256"
     public static let eventHeader = "X-GitHub-Event"
     public static let deliveryHeader = "X-GitHub-Delivery"
@@ -92,7 +97,7 @@ public struct GitHubWebhook: WebhookEndpoint {
         var tags: [(key: String, value: String)] = [(Self.eventHeader, event.name)]
         if let delivery { tags.append((Self.deliveryHeader, delivery)) }
         if let hookID { tags.append((Self.hookIDHeader, hookID)) }
-        return .store(WebhookDelivery(deliveryID: delivery, sourceType: "github", stream: "webhook", event: event.bytes, tags: tags))
+        return .store(WebhookDelivery(deliveryID: delivery, sourceType: Self.sourceType, stream: "webhook", event: event.bytes, tags: tags))
     }
 
     /// The payload object with the delivery headers as its first members, which is where
