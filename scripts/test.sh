@@ -20,7 +20,7 @@ swift build --build-tests
 # connections nghttpd saw and HTTPClientTests counts the look-alike's connections and how fast a
 # cancelled transfer stops; under full-suite load the shared test process' curl handles can time
 # out and reconnect, so they too run alone.
-serial=(HTTP2Tests HTTPClientTests SpoolCrashTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests PolledVendorCrashTests GitHubWebhookProcessTests SalesforceEventLogFileCrashTests)
+serial=(HTTP2Tests HTTPClientTests SpoolCrashTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests StatusCommandTests PolledVendorCrashTests GitHubWebhookProcessTests SalesforceEventLogFileCrashTests)
 skip=$(IFS='|'; echo "${serial[*]}")
 swift test --skip-build --skip "$skip"
 for suite in "${serial[@]}"; do
