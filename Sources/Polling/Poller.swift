@@ -229,7 +229,7 @@ public struct Poller: AuditSource {
     /// newest event seen, which for opaque-token streams (resumable positions) is all there is.
     /// Once a cycle reached the end, the stream counts as caught up even if its newest event is
     /// old (a quiet tenant), and the cursor is at least that cycle's end.
-    public func observeProgress(_ api: any VendorAPI, state: PollState, now: Timestamp) async {
+    private func observeProgress(_ api: any VendorAPI, state: PollState, now: Timestamp) async {
         var position = state.since
         if api.progress != .windows(order: .newestFirst), let newest = state.watermark?.time { position = max(position, newest) }
         let lag = max(settings.lag(for: api.stream), api.minimumLag)
