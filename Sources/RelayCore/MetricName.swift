@@ -1,5 +1,5 @@
 /// The metric names auditrelay exports (Prometheus conventions: `auditrelay_<noun>_<unit>[_total]`),
-/// in one place so components and dashboards agree. Labels: `source`, `sink`, `kind`, `database`.
+/// in one place so components and dashboards agree. Labels: `source`, `stream` (backfill progress), `sink`, `kind`, `database`.
 public enum MetricName {
     // Sources
     public static let sourceEvents = "auditrelay_source_events_total"
