@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "Relay",
             dependencies: [
-                "RelayCore", "Replay", "Vendors", "Webhooks", "Normalizers", "Enrichment", "Sinks", "Spool",
+                "RelayCore", "Replay", "Polling", "Vendors", "Webhooks", "Normalizers", "Enrichment", "Sinks", "Spool",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -15,7 +15,7 @@ struct AuditRelay: AsyncParsableCommand {
             from stdin into normalized records without any config.
             """,
         version: version,
-        subcommands: [RunCommand.self, CheckCommand.self, NormalizeCommand.self, LookupCommand.self, SpoolCommand.self, CursorCommand.self, VersionCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, NormalizeCommand.self, LookupCommand.self, SpoolCommand.self, CursorCommand.self, StatusCommand.self, VersionCommand.self]
     )
 }
 

@@ -77,6 +77,7 @@ struct RunCommand: AsyncParsableCommand {
                                     return await monitor.refresh()
                                 },
                                 started: { await service.started },
+                                lastErrors: pipeline.lastErrors,
                                 webhooks: receiver.map { WebhookRoute(receiver: $0, settings: configuration.webhooks) },
                                 logger: logger)
         } catch {

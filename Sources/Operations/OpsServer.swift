@@ -7,7 +7,7 @@ import RelayCore
 import ServiceLifecycle
 
 /// The operator endpoint: `/healthz` (the process is alive), `/readyz` (see `Readiness`) and
-/// `/metrics` (Prometheus text), plus `/webhooks/*` when pushed sources are configured. Runs until
+/// `/metrics` (Prometheus text), `/status` (each source's and sink's last error, JSON), plus `/webhooks/*` when pushed sources are configured. Runs until
 /// graceful shutdown.
 public final class OpsServer: Service, @unchecked Sendable {
     // @unchecked: all stored properties are immutable references to Sendable or actor-isolated state.
@@ -19,9 +19,10 @@ public final class OpsServer: Service, @unchecked Sendable {
     ///   - listen: `host:port` (`127.0.0.1:8686`, `0.0.0.0:8686`, `[::1]:8686`; port 0 = any free port).
     ///   - status: the record log's current status, for readiness.
     ///   - started: whether the pipeline is running.
+    ///   - lastErrors: served as `GET /status` (what `auditrelay status` adds to the metrics).
     public init(listen: String, registry: PrometheusCollectorRegistry, readiness: Readiness,
                 status: @escaping @Sendable () async -> RecordLogStatus?, started: @escaping @Sendable () async -> Bool,
-                webhooks: (any HTTPHandler)? = nil, logger: Logger) throws {
+                lastErrors: LastErrors? = nil, webhooks: (any HTTPHandler)? = nil, logger: Logger) throws {
         self.logger = logger
         self.address = listen
         let quiet: DisabledLogger = .disabled
@@ -43,6 +44,11 @@ public final class OpsServer: Service, @unchecked Sendable {
             }
             await server.appendRoute("GET /metrics") { _ in
                 HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: Data(registry.emitToBuffer()))
+            }
+            if let lastErrors {
+                await server.appendRoute("GET /status") { _ in
+                    HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: Data(lastErrors.json()))
+                }
             }
             // Every method: the handler answers 405 itself, naming POST.
             if let webhooks { await server.appendRoute("/webhooks/*", to: webhooks) }

@@ -22,6 +22,7 @@ public struct Poller: AuditSource {
     let logger: Logger
     private let memory: PollerMemory
     private let refreshToken: RotatingRefreshToken?
+    private let catchUp: CatchUpBoard
 
     public var id: String { settings.id }
     public var interval: Duration { settings.interval }
@@ -38,6 +39,7 @@ public struct Poller: AuditSource {
         self.logger = logger
         self.metrics = PollMetrics(source: settings.id)
         self.memory = PollerMemory()
+        self.catchUp = CatchUpBoard(source: settings.id, logger: logger)
         self.refreshToken = authenticator.rotatingRefreshToken
         self.requester = PollRequester(settings: settings, authenticator: authenticator, http: http ?? HTTPClient(options: settings.http),
                                        clock: clock, metrics: metrics, logger: logger)
@@ -67,6 +69,11 @@ public struct Poller: AuditSource {
             source.streams[api.stream] = PollState(since: start, floor: start)
         }
 
+        // Where a catch-up starts: each stream's position when this process first sees it.
+        for api in streams where !catchUp.knows(api.stream) {
+            if let state = source.streams[api.stream] { await observeProgress(api, state: state, now: now) }
+        }
+
         let first = await memory.nextStreamIndex(count: streams.count)
         for step in 0..<streams.count {
             let index = (first + step) % streams.count
@@ -84,11 +91,15 @@ public struct Poller: AuditSource {
             guard let page = polled else { continue }
             await memory.served(index: index, count: streams.count)
             source.streams[api.stream] = state
+            await observeProgress(api, state: state, now: now)
             source.sealedCredential = refreshToken?.sealed() ?? source.sealedCredential
             var result = page
             result.cursor = source.encoded
             return result
         }
+        // Nothing to ask for now: every stream's gauges follow now (a caught-up stream's
+        // behind-seconds would otherwise stand still).
+        for api in streams { if let state = source.streams[api.stream] { await observeProgress(api, state: state, now: now) } }
         // Nothing to ask for yet. On the very first poll, commit the starting point anyway, or
         // `backfill: none` would start from a new "now" at every poll and never fetch.
         guard cursor == nil else { return nil }
@@ -114,6 +125,7 @@ public struct Poller: AuditSource {
         let window: PollWindow
         let request: HTTPRequest
         let token: String?
+        var startsCycle = false
         if let open = state.window {
             window = PollWindow(from: open.from, to: open.to)
             // "" is a token-paged listing's first page, kept while its documents are read.
@@ -125,6 +137,7 @@ public struct Poller: AuditSource {
                 window = PollWindow(from: state.since, to: now)
                 token = position
                 request = api.paging.followsURLs ? Self.get(position) : try api.request(window: window, pageToken: position, pageSize: settings.pageSize)
+                startsCycle = true
             } else {
                 let retention = api.retention ?? settings.retention
                 if let gap = Gap.check(since: state.since, now: now, retention: retention, firstRun: state.lastSuccess == nil && state.watermark == nil) {
@@ -145,8 +158,10 @@ public struct Poller: AuditSource {
                 window = PollWindow(from: from, to: to)
                 token = nil
                 request = try api.request(window: window, pageToken: nil, pageSize: settings.pageSize)
+                startsCycle = true
             }
         }
+        if startsCycle { await memory.cycleStarted(api.stream) }
 
         if let setup = api.setup, await memory.setupDue(api.stream) {
             try await requester.perform(setup, api: api)
@@ -207,6 +222,27 @@ public struct Poller: AuditSource {
         let end = now.minus(max(settings.lag(for: api.stream), api.minimumLag)).wholeSeconds
         if api.maximumWindow == nil || window.to >= end { await memory.markCompleted(api.stream, now: now) }
     }
+
+    /// Reports where `api`'s stream stands against now (see `CatchUpBoard`). The stream's time
+    /// cursor is `since` for newest-first windows (their events arrive newest first, so only a
+    /// finished window says how far the stream got) and otherwise the later of `since` and the
+    /// newest event seen, which for opaque-token streams (resumable positions) is all there is.
+    /// Once a cycle reached the end, the stream counts as caught up even if its newest event is
+    /// old (a quiet tenant), and the cursor is at least that cycle's end.
+    private func observeProgress(_ api: any VendorAPI, state: PollState, now: Timestamp) async {
+        var position = state.since
+        if api.progress != .windows(order: .newestFirst), let newest = state.watermark?.time { position = max(position, newest) }
+        let lag = max(settings.lag(for: api.stream), api.minimumLag)
+        let completed = await memory.caughtUpAt(api.stream)
+        if let completed { position = max(position, completed.minus(lag)) }
+        // Behind by more than a few cycles (plus the lag the stream keeps on purpose) is catching up.
+        let threshold = max(.seconds(300), settings.interval * 3) + lag
+        catchUp.observe(stream: api.stream, threshold: threshold, position: position, now: now,
+                        caughtUp: completed != nil, firstRun: state.lastSuccess == nil)
+    }
+
+    /// The stream's backfill or catch-up progress as last observed (what the gauges show).
+    public func progress(stream: String) -> CatchUpProgress? { catchUp.progress(stream: stream) }
 
     /// Events of a page now in hand: the newest moves the stream's watermark, all are counted.
     private func received(_ events: [FetchedPage.Event], state: inout PollState) {
@@ -434,6 +470,7 @@ public struct Poller: AuditSource {
 /// rests for its interval), whose turn it is, and whether the cursor's credential was restored.
 actor PollerMemory {
     private var lastCompleted: [String: Timestamp] = [:]
+    private var caughtUp: [String: Timestamp] = [:]
     private var nextIndex = 0
     private var credentialRestored = false
     private var referenceDueAt: [String: Timestamp] = [:]
@@ -492,7 +529,14 @@ actor PollerMemory {
         return now.duration(since: completed) < interval
     }
 
-    func markCompleted(_ stream: String, now: Timestamp) { lastCompleted[stream] = now }
+    func markCompleted(_ stream: String, now: Timestamp) {
+        lastCompleted[stream] = now
+        caughtUp[stream] = now
+    }
+
+    /// When the stream's current cycle reached the end of what it may ask for; nil while a cycle runs.
+    func caughtUpAt(_ stream: String) -> Timestamp? { caughtUp[stream] }
+    func cycleStarted(_ stream: String) { caughtUp[stream] = nil }
 
     func nextStreamIndex(count: Int) -> Int { nextIndex % max(count, 1) }
 

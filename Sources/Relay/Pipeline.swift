@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import Normalizers
+import Polling
 import RelayCore
 import ServiceLifecycle
 
@@ -33,6 +34,8 @@ public struct Pipeline: Sendable {
     /// Webhook deliveries are appended while the pipeline runs: then it does not finish when its
     /// polled sources do (there may be none), but at graceful shutdown.
     public var servesPushedSources = false
+    /// Each source's and sink's last error, for `GET /status`.
+    public var lastErrors = LastErrors()
     /// Page buffers shared by all sources; one per core (see `PageWorkspaces`).
     let workspaces = PageWorkspaces(count: ProcessInfo.processInfo.activeProcessorCount)
 
@@ -105,6 +108,7 @@ public struct Pipeline: Sendable {
                 break
             } catch {
                 metrics.errors.increment()
+                lastErrors.record(.sources, name: source.id, message: Redaction.text("\(error)"))
                 // A source that knows better (rate-limit reset, missing permission) sets the pace.
                 let advice = error as? any RetryAdvice
                 let delay = max(backoff.nextDelay(), advice?.retryAfter ?? .zero)
@@ -254,6 +258,7 @@ public struct Pipeline: Sendable {
                 failure = error
             }
             guard let failure else { break }
+            lastErrors.record(.sinks, name: sink.name, message: Redaction.text("\(failure)"))
             metrics.failed.increment(by: pending.count)
             metrics.retried.increment(by: pending.count)
             let delay = backoff.nextDelay()

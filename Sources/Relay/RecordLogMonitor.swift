@@ -17,6 +17,7 @@ public actor RecordLogMonitor: Service {
     private let corrupt = Counter(label: MetricName.spoolCorruptRecords)
     private let truncated = Counter(label: MetricName.spoolTruncatedBytes)
     private let dropped = Counter(label: MetricName.spoolDroppedRecords)
+    private var sinkGauges: [String: (records: Gauge, age: Gauge)] = [:]
 
     public init(log: any RecordLog, interval: Duration = .seconds(2)) {
         self.log = log
@@ -49,6 +50,13 @@ public actor RecordLogMonitor: Service {
         if status.truncatedBytes > reported.truncatedBytes { truncated.increment(by: status.truncatedBytes - reported.truncatedBytes) }
         if status.droppedRecords > reported.droppedRecords { dropped.increment(by: status.droppedRecords - reported.droppedRecords) }
         reported = status
+        for (sink, backlog) in status.sinkBacklogs {
+            let gauges = sinkGauges[sink] ?? (Gauge(label: MetricName.sinkBacklogRecords, dimensions: [("sink", sink)]),
+                                              Gauge(label: MetricName.sinkBacklogAge, dimensions: [("sink", sink)]))
+            sinkGauges[sink] = gauges
+            gauges.records.record(backlog.records)
+            gauges.age.record(backlog.oldestAge?.seconds ?? 0)
+        }
     }
 }
 

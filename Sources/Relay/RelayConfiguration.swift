@@ -60,6 +60,8 @@ public struct RelayConfiguration: Sendable {
     public var geoIPCacheSize: Int
     /// How often database files are checked for replacement.
     public var geoIPRefreshInterval: Duration
+    /// `http.listen` when the config does not set it.
+    public static let defaultListen = "127.0.0.1:8686"
     public var httpListen: String
     /// `/readyz` fails once the oldest unacknowledged record is older than this.
     public var readinessMaxAge: Duration
@@ -144,7 +146,7 @@ public struct RelayConfiguration: Sendable {
             }
             section.finish()
         }
-        var listen = "127.0.0.1:8686"
+        var listen = Self.defaultListen
         var readinessMaxAge: Duration = .seconds(300)
         var readiness = ReadinessMode.pipeline
         if let section = root.section("http") {

@@ -73,11 +73,15 @@ public final class SpoolRecordLog: RecordLog {
 
     public func status() async -> RecordLogStatus {
         let stats = spool.stats
-        return RecordLogStatus(
+        var status = RecordLogStatus(
             records: Int(stats.records), bytes: Int(stats.bytes),
             oldestUnacknowledgedAge: stats.oldestUnacknowledgedAgeSeconds.map { .milliseconds(Int64($0 * 1000)) },
             writable: stats.failure == nil,
             corruptRecordsSkipped: Int(stats.corruptRecordsSkipped), truncatedBytes: Int(stats.truncatedBytes),
             droppedRecords: Int(stats.droppedRecords))
+        status.sinkBacklogs = stats.sinkBacklogs.mapValues {
+            RecordLogStatus.SinkBacklog(records: Int($0.records), oldestAge: $0.oldestAgeSeconds.map { .milliseconds(Int64($0 * 1000)) })
+        }
+        return status
     }
 }

@@ -1,5 +1,5 @@
 /// The metric names auditrelay exports (Prometheus conventions: `auditrelay_<noun>_<unit>[_total]`),
-/// in one place so components and dashboards agree. Labels: `source`, `sink`, `kind`, `database`.
+/// in one place so components and dashboards agree. Labels: `source`, `stream` (backfill progress), `sink`, `kind`, `database`.
 public enum MetricName {
     // Sources
     public static let sourceEvents = "auditrelay_source_events_total"
@@ -30,6 +30,11 @@ public enum MetricName {
     public static let sourceCursorFallbacks = "auditrelay_source_cursor_fallbacks_total"
     /// Times the vendor dropped what a stream needs (Microsoft's subscription) and it was set up again.
     public static let sourceSetupRestarts = "auditrelay_source_setup_restarts_total"
+    /// A stream's backfill or catch-up: share of the window [start, now] covered (1 when caught up),
+    /// by `source` and `stream`.
+    public static let sourceBackfillProgress = "auditrelay_source_backfill_progress_ratio"
+    /// now − the stream's time cursor, by `source` and `stream`.
+    public static let sourceBackfillBehind = "auditrelay_source_backfill_behind_seconds"
     // Webhooks (pushed sources)
     /// Webhook requests answered, by source and HTTP status.
     public static let webhookRequests = "auditrelay_webhook_requests_total"
@@ -44,6 +49,9 @@ public enum MetricName {
     public static let sinkRecordsRetried = "auditrelay_sink_records_retried_total"
     public static let sinkRecordsInFlight = "auditrelay_sink_records_in_flight"
     public static let sinkLastSuccess = "auditrelay_sink_last_success_timestamp_seconds"
+    /// Records in the spool the sink has not acknowledged, and the age of the oldest of them.
+    public static let sinkBacklogRecords = "auditrelay_sink_backlog_records"
+    public static let sinkBacklogAge = "auditrelay_sink_backlog_age_seconds"
     // Spool
     public static let spoolBytes = "auditrelay_spool_bytes"
     public static let spoolRecords = "auditrelay_spool_records"

@@ -111,6 +111,17 @@ public struct RecordLogStatus: Sendable, Equatable {
     public var corruptRecordsSkipped: Int
     public var truncatedBytes: Int
     public var droppedRecords: Int
+    /// Per sink: records it has not acknowledged and the age of the oldest (empty if the log cannot tell).
+    public var sinkBacklogs: [String: SinkBacklog] = [:]
+
+    public struct SinkBacklog: Sendable, Equatable {
+        public var records: Int
+        public var oldestAge: Duration?
+        public init(records: Int, oldestAge: Duration?) {
+            self.records = records
+            self.oldestAge = oldestAge
+        }
+    }
 
     public init(records: Int, bytes: Int, oldestUnacknowledgedAge: Duration?, writable: Bool,
                 corruptRecordsSkipped: Int = 0, truncatedBytes: Int = 0, droppedRecords: Int = 0) {

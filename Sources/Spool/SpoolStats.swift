@@ -29,6 +29,13 @@ public struct SpoolStats: Sendable {
     /// Free space of the file system holding the spool. Below `maxBytes - bytes`, the disk will fill before the
     /// cap: appends then fail with `diskFull` instead of blocking (readiness should warn).
     public var filesystemAvailableBytes: UInt64?
+    /// Per sink: the records it has not acknowledged and the age of the oldest of them.
+    public var sinkBacklogs: [String: Backlog] = [:]
+
+    public struct Backlog: Sendable, Equatable {
+        public var records: UInt64
+        public var oldestAgeSeconds: Double?
+    }
 }
 
 /// Per-segment and per-sink state, for `auditrelay spool inspect`.
@@ -119,18 +126,23 @@ extension Spool {
         // statvfs outside the lock: on a struggling file system it can be as slow as the disk.
         let available = SpoolDirectory.availableBytes(configuration.directory)
         return state.withLock { state in
-            let floor = state.minWatermark
-            var records = state.lastSequence > floor ? state.lastSequence - floor : 0
-            for hole in state.holes {
-                let low = max(hole.lowerBound, floor + 1)
-                let high = min(hole.upperBound, state.lastSequence)
-                if low <= high { records -= min(records, high - low + 1) }
+            // The records above `floor` (an acknowledgement watermark) and the age of the first.
+            func backlog(above floor: UInt64) -> SpoolStats.Backlog {
+                var records = state.lastSequence > floor ? state.lastSequence - floor : 0
+                for hole in state.holes {
+                    let low = max(hole.lowerBound, floor + 1)
+                    let high = min(hole.upperBound, state.lastSequence)
+                    if low <= high { records -= min(records, high - low + 1) }
+                }
+                var age: Double?
+                if records > 0, let index = state.segmentIndex(containing: floor + 1),
+                   let time = state.segments[index].scanStart(for: floor + 1).timestampMillis {
+                    age = now > time ? Double(now - time) / 1000 : 0
+                }
+                return SpoolStats.Backlog(records: records, oldestAgeSeconds: age)
             }
-            var age: Double?
-            if records > 0, let index = state.segmentIndex(containing: floor + 1),
-               let time = state.segments[index].scanStart(for: floor + 1).timestampMillis {
-                age = now > time ? Double(now - time) / 1000 : 0
-            }
+            let all = backlog(above: state.minWatermark)
+            let records = all.records, age = all.oldestAgeSeconds
             return SpoolStats(
                 records: records, bytes: state.dataBytes + state.metadataFileBytes, maxBytes: configuration.maxBytes,
                 oldestUnacknowledgedAgeSeconds: age, corruptRecordsSkipped: state.corruptRecordsSkipped,
@@ -139,7 +151,12 @@ extension Spool {
                 metadataErrors: state.metadataErrors, lastFsyncSeconds: state.lastFsyncSeconds,
                 blockedSeconds: state.blockedSince.map { Clock.monotonicSeconds() - $0 },
                 failure: state.failure?.message, lastSequence: state.lastSequence,
-                filesystemAvailableBytes: available)
+                filesystemAvailableBytes: available,
+                sinkBacklogs: state.sinks.mapValues { sink in
+                    var part = backlog(above: sink.watermark)
+                    part.records -= min(part.records, UInt64(sink.ackedAbove.count))  // acknowledged out of order
+                    return part
+                })
         }
     }
 

@@ -159,6 +159,31 @@ actor ScriptedSink: RecordSink {
         #expect(await broken.attempts >= 5)
     }
 
+    /// What `GET /status` serves: each failing source's and sink's last error, credentials redacted.
+    @Test func lastErrorsNameTheFailingSourceAndSinkWithoutCredentials() async throws {
+        struct LeakySource: AuditSource {
+            let id = "leaky"
+            let interval: Duration = .milliseconds(1)
+            struct Failure: Error, CustomStringConvertible {
+                var description: String { "HTTP 401 from https://vendor.test/logs (sent Authorization: Bearer sk-live-9f8e7d6c5b)" }
+            }
+            func nextPage(after cursor: String?) async throws -> RawPage? { throw Failure() }
+        }
+        let broken = ScriptedSink(name: "broken", failures: 1000)
+        let log = MemoryRecordLog(capacityBytes: 1 << 20, sinks: ["broken"])
+        try await log.append([RecordEnvelope.make(AuditRecord())], cursor: nil)
+        var pipeline = Pipeline(sources: [.init(source: LeakySource(), identity: SourceIdentity(workspaceID: "", sourceID: "leaky"))],
+                                sinks: [broken], log: log, logger: logger)
+        pipeline.backoff = Backoff(initial: .milliseconds(1), maximum: .milliseconds(2))
+        _ = try? await pipeline.run(once: true)
+        let source = try #require(pipeline.lastErrors.entry(.sources, name: "leaky"))
+        #expect(source.message.hasPrefix("HTTP 401 from https://vendor.test/logs"), "\(source.message)")
+        #expect(!source.message.contains("sk-live-9f8e7d6c5b"))
+        #expect(pipeline.lastErrors.entry(.sinks, name: "broken")?.message == "peer unavailable")
+        let json = String(decoding: pipeline.lastErrors.json(), as: UTF8.self)
+        #expect(json.contains(#""leaky":{"lastError":"HTTP 401"#) && !json.contains("sk-live"), "\(json)")
+    }
+
     @Test func fileSinkDropsATornLastLineOnOpen() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("torn-\(UUID()).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -67,6 +67,24 @@ import Testing
         #expect(spool.stats.records == 1)
     }
 
+    @Test func eachSinkHasItsOwnBacklogCountingOutOfOrderAcknowledgements() async throws {
+        let directory = TemporaryDirectory()
+        let spool = try Spool(configuration: configuration(directory.spool, sinks: ["kafka", "syslog"]))
+        defer { spool.close() }
+        try await spool.append((0..<10).map { payload($0) })
+        _ = try drain(spool, sink: "kafka")
+        spool.acknowledge(sink: "kafka", sequences: [1, 2, 3, 5, 9])  // watermark 3, 5 and 9 above it
+        let backlogs = spool.stats.sinkBacklogs
+        #expect(backlogs["kafka"]?.records == 5)
+        #expect(backlogs["syslog"]?.records == 10)
+        #expect(spool.stats.records == 10)  // not acknowledged by every sink
+        let age = try #require(backlogs["syslog"]?.oldestAgeSeconds)
+        #expect(age >= 0 && age < 60)
+        spool.acknowledge(sink: "kafka", sequences: [4, 6, 7, 8, 10])
+        #expect(spool.stats.sinkBacklogs["kafka"]?.records == 0)
+        #expect(spool.stats.sinkBacklogs["kafka"]?.oldestAgeSeconds == nil)
+    }
+
     @Test func retriedRecordsAreReadAgainBeforeNewOnes() async throws {
         let directory = TemporaryDirectory()
         let spool = try Spool(configuration: configuration(directory.spool, sinks: ["kafka"]))
