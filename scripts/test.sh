@@ -19,8 +19,9 @@ swift build --build-tests
 # one suite at a time instead of competing with the rest for the 2 cores. HTTP2Tests counts
 # connections nghttpd saw and HTTPClientTests counts the look-alike's connections and how fast a
 # cancelled transfer stops; under full-suite load the shared test process' curl handles can time
-# out and reconnect, so they too run alone.
-serial=(HTTP2Tests HTTPClientTests SpoolCrashTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests PolledVendorCrashTests GitHubWebhookProcessTests SalesforceEventLogFileCrashTests)
+# out and reconnect, so they too run alone. DemoScriptTests runs scripts/demo.sh on this debug build
+# (look-alikes, Kafka mock cluster, auditrelay run; about 15 s).
+serial=(HTTP2Tests HTTPClientTests SpoolCrashTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests PolledVendorCrashTests GitHubWebhookProcessTests SalesforceEventLogFileCrashTests DemoScriptTests)
 skip=$(IFS='|'; echo "${serial[*]}")
 swift test --skip-build --skip "$skip"
 for suite in "${serial[@]}"; do
