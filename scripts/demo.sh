@@ -50,10 +50,11 @@ fi
 
 scripts/fetch-mmdb-test-data.sh >&2
 if [[ -z "$bin_dir" ]]; then
-    say "building the release binary and the Kafka mock cluster"
-    swift build -c release --product auditrelay >&2
-    swift build -c release --product kafka-mock-cluster >&2
-    bin_dir="$(swift build -c release --show-bin-path)"
+    # The binary the container image ships (scripts/build-image.sh reuses this build).
+    say "building the release binary (static Swift stdlib, as in the image) and the Kafka mock cluster"
+    swift build -c release --static-swift-stdlib --product auditrelay >&2
+    swift build -c release --static-swift-stdlib --product kafka-mock-cluster >&2
+    bin_dir="$(swift build -c release --static-swift-stdlib --show-bin-path)"
 fi
 auditrelay="$bin_dir/auditrelay" mock_cluster="$bin_dir/kafka-mock-cluster"
 for binary in "$auditrelay" "$mock_cluster"; do
