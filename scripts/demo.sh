@@ -30,7 +30,7 @@ while (($#)); do
         --replay) replay=true ;;
         --bin-dir) bin_dir="${2:?--bin-dir needs a directory}"; shift ;;
         --work-dir) work_dir="${2:?--work-dir needs a directory}"; shift ;;
-        -h | --help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) fail "unknown argument '$1' (see scripts/demo.sh --help)" ;;
     esac
     shift
