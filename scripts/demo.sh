@@ -38,24 +38,23 @@ done
 
 scripts/install-deps.sh
 
+# The release binary the container image ships (scripts/build-image.sh reuses this build).
+build_release() {
+    say "building the release binary (static Swift stdlib, as in the image) and the Kafka mock cluster"
+    swift build -c release --static-swift-stdlib --product auditrelay >&2
+    swift build -c release --static-swift-stdlib --product kafka-mock-cluster >&2
+    bin_dir="$(swift build -c release --static-swift-stdlib --show-bin-path)"
+}
+
 if $replay; then
-    if [[ -z "$bin_dir" ]]; then
-        swift build -c release --product auditrelay >&2
-        bin_dir="$(swift build -c release --show-bin-path)"
-    fi
+    [[ -n "$bin_dir" ]] || build_release
     # The replay starts from an empty spool each time (its cursor would otherwise say: all sent).
     rm -rf .build/demo-spool
     exec "$bin_dir/auditrelay" run --config Config/demo.yaml --once
 fi
 
 scripts/fetch-mmdb-test-data.sh >&2
-if [[ -z "$bin_dir" ]]; then
-    # The binary the container image ships (scripts/build-image.sh reuses this build).
-    say "building the release binary (static Swift stdlib, as in the image) and the Kafka mock cluster"
-    swift build -c release --static-swift-stdlib --product auditrelay >&2
-    swift build -c release --static-swift-stdlib --product kafka-mock-cluster >&2
-    bin_dir="$(swift build -c release --static-swift-stdlib --show-bin-path)"
-fi
+[[ -n "$bin_dir" ]] || build_release
 auditrelay="$bin_dir/auditrelay" mock_cluster="$bin_dir/kafka-mock-cluster"
 for binary in "$auditrelay" "$mock_cluster"; do
     [[ -x "$binary" ]] || fail "$binary is not built (swift build --product $(basename "$binary"))"
