@@ -116,7 +116,7 @@ EOF
     # apt sources as the image will see them: the same mirror for bookworm and bookworm-updates,
     # and the security archive (as debian:bookworm-slim has them).
     security="$(awk 'BEGIN { RS = ""; FS = "\n" } /debian-security/ { for (i = 1; i <= NF; i++) if ($i ~ /^URIs:/) { split($i, uri, " "); print uri[2]; exit } }' \
-        /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)"
+        /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1 || true)"
     rm -f "$rootfs/etc/apt/sources.list"
     {
         printf 'Types: deb\nURIs: %s\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror"
