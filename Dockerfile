@@ -5,15 +5,17 @@
 #   docker build -t auditrelay:0.1.0 .
 #   docker run --rm --read-only -v auditrelay-spool:/var/lib/auditrelay -p 8686:8686 auditrelay:0.1.0
 #
-# Image size target: < 120 MB uncompressed (as `docker images` reports it).
-# Budget, from Debian 12 package sizes and test links with the Swift 6.3.1 toolchain:
-#   debian:bookworm-slim                                              ~75 MB
-#   libcurl4 + librdkafka1 + ca-certificates + tzdata (with deps)     ~19 MB
-#   auditrelay, static stdlib, debug info stripped                    the rest (< 26 MB)
-# Measured on hello-world links: a static binary importing only FoundationEssentials is ~21 MB
-# (~14 MB fully stripped) and fits; one linking full Foundation (Yams imports it) carries ICU data
-# and is ~70 MB (~58 MB fully stripped) before any project code, which puts the image near
-# 170 MB. Check `docker images` whenever the imports change.
+# Measured with scripts/build-image.sh (2026-12-06, Swift 6.3.1): 200.1 MB uncompressed
+# (200,055,338 bytes as `podman images` reports it). No Docker engine runs there: the base is
+# `debootstrap --variant=minbase bookworm` trimmed the way debian:bookworm-slim is, and buildah
+# applies this file's runtime stage unchanged. Where it goes:
+#   base (debian:bookworm-slim stand-in; the real one is ~75 MB)      78.0 MB
+#   libcurl4 + librdkafka1 + ca-certificates + tzdata (with deps)     19.1 MB
+#   auditrelay, static stdlib, debug info stripped                    92.5 MB
+#   swift-backtrace                                                   10.4 MB
+# The binary links full Foundation (Yams imports it), whose ICU data is most of those 92.5 MB; a
+# hello-world importing only FoundationEssentials links to ~21 MB. Rerun scripts/build-image.sh
+# whenever the imports change.
 
 # The runtime image is read-only-root-filesystem friendly: the process writes only to the
 # /var/lib/auditrelay volume (spool, and TMPDIR). Run it with `--read-only`.

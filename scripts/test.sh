@@ -21,7 +21,9 @@ swift build --build-tests
 # cancelled transfer stops; under full-suite load the shared test process' curl handles can time
 # out and reconnect, so they too run alone. CheckConnect (CheckConnectTests, CheckConnectKafkaTests,
 # CheckConnectSyslogTests) times `check --connect` against silent hosts with a short --timeout.
-serial=(HTTP2Tests HTTPClientTests SpoolCrashTests SlowDiskProcessTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests StatusCommandTests PolledVendorCrashTests GitHubWebhookProcessTests SalesforceEventLogFileCrashTests CheckConnect)
+# DemoScriptTests runs scripts/demo.sh on this debug build (look-alikes, Kafka mock cluster,
+# auditrelay run; about 15 s).
+serial=(HTTP2Tests HTTPClientTests SpoolCrashTests SlowDiskProcessTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests StatusCommandTests PolledVendorCrashTests GitHubWebhookProcessTests SalesforceEventLogFileCrashTests CheckConnect DemoScriptTests)
 skip=$(IFS='|'; echo "${serial[*]}")
 swift test --skip-build --skip "$skip"
 for suite in "${serial[@]}"; do

@@ -335,7 +335,7 @@ def org_event(n, event_id, t, actions, ip_prefix):
         "action": action,
         "actor": actor,
         "actor_id": actor_id,
-        "actor_ip": "%s.%d" % (ip_prefix, n % 254 + 1),
+        "actor_ip": lookalike.client_ip(n, "%s.%d" % (ip_prefix, n % 254 + 1)),
         "actor_location": {"country_code": COUNTRIES[n % len(COUNTRIES)]},
         "business": "acme-ent",
         "business_id": 1122,

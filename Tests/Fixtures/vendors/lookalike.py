@@ -12,6 +12,10 @@ Control API (no auth):
   POST /_late {"count": N, "age": S}                appends N events dated S seconds ago, visible only
                                                     from now on (published late)
   GET  /_stats                                      counters and every event id
+Command line (every look-alike): --events N, --span S, --newest-age A, --page-delay s, --tls CERT KEY,
+  --client-ips A,B,...: the events' client addresses cycle through these instead of the vendor's
+  documentation ranges (for vendors whose events carry one; the demo passes addresses that the
+  MaxMind test databases resolve)
 Responses over 1 KiB are gzipped when the client accepts it; absolute-form request targets (a
 client using this server as its HTTP proxy) are served and counted.
 """
@@ -97,6 +101,29 @@ class Store:
     def count(self, key):
         with self.lock:
             self.stats[key] += 1
+
+
+# --client-ips, set before any event is made.
+CLIENT_IPS = []
+
+
+def client_ip(n, default):
+    """The n-th event's client address: one of --client-ips in turn when given, else `default`."""
+    return CLIENT_IPS[n % len(CLIENT_IPS)] if CLIENT_IPS else default
+
+
+def parse_client_ips(text):
+    """The comma-separated addresses of --client-ips, each checked to be an IP address."""
+    import ipaddress
+    addresses = [part.strip() for part in text.split(",") if part.strip()]
+    for address in addresses:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise argparse.ArgumentTypeError("%r is not an IP address" % address)
+    if not addresses:
+        raise argparse.ArgumentTypeError("no address given")
+    return addresses
 
 
 def spread_time(now, index, count, span, newest_age):
@@ -291,9 +318,12 @@ def serve(vendor, make_event, extra_arguments=None):
     parser.add_argument("--newest-age", type=float, default=120.0)
     parser.add_argument("--page-delay", type=float, default=0.0, help="seconds each data page waits (call handler.page_delay())")
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS with this certificate")
+    parser.add_argument("--client-ips", type=parse_client_ips, default=[],
+                        help="comma-separated addresses the events' client IPs cycle through")
     for add in extra_arguments or []:
         add(parser)
     arguments = parser.parse_args()
+    CLIENT_IPS[:] = arguments.client_ips
     store = Store(arguments.events, arguments.span, arguments.newest_age, make_event)
     store.page_delay = arguments.page_delay
     vendor.configure(arguments, store)

@@ -17,6 +17,7 @@ Vendor extras:
 
 Command line: okta.py --events N --span S [--newest-age A] [--token T] [--denied-token D]
                       [--client-id C --public-key-pem FILE] [--rate-limit L] [--page-delay s]
+                      [--client-ips A,B,...] (client.ipAddress and the first ipChain entry)
 """
 import base64
 import bisect
@@ -537,6 +538,8 @@ def make_event(n, event_id, t):
         ip, version = "203.0.113.%d" % (n % 254 + 1), "V4"
     else:
         ip, version = "2001:db8::%x" % (n % 65535 + 1), "V6"
+    ip = lookalike.client_ip(n, ip)
+    version = "V6" if ":" in ip else "V4"
     transaction_id = b64url(hashlib.sha1(("tx-%d" % n).encode()).digest())[:27]
     failed = event_type in ("user.session.start", "user.authentication.auth_via_mfa") and n % 7 == 3
     outcome = {"result": "FAILURE", "reason": "INVALID_CREDENTIALS"} if failed else {"result": "SUCCESS", "reason": None}
