@@ -9,6 +9,7 @@ packages=(
     rsyslog rsyslog-gnutls rsyslog-openssl rsyslog-relp librelp-dev   # syslog sink peers
     libmaxminddb-dev mmdb-bin libmaxmind-db-writer-perl               # GeoIP reference + test DBs
     openssl libssl-dev python3-venv python3-pip ca-certificates
+    iproute2 iptables libnetfilter-queue-dev                          # network fault tests: netns, DROP, NFQUEUE
 )
 
 missing=()
