@@ -28,6 +28,9 @@ in_namespace ip link set lo gso_max_size 1500 2>/dev/null || true
 in_namespace iptables -w -A INPUT -p tcp --dport 9 -j DROP 2>/dev/null || skip "iptables cannot filter in a namespace"
 in_namespace iptables -w -A INPUT -p tcp --dport 9 -j NFQUEUE --queue-num 7 2>/dev/null || skip "iptables has no NFQUEUE target"
 in_namespace iptables -w -F INPUT
+queue_tool="$(swift build --show-bin-path)/netfault-queue"
+[[ -x "$queue_tool" ]] || { echo "test-netfaults: $queue_tool is not built (run swift build --build-tests)" >&2; exit 1; }
+in_namespace "$queue_tool" -q 7 </dev/null | grep -q '^ready' || skip "cannot bind an NFQUEUE queue (no nfnetlink_queue in the kernel?)"
 
 # The suite refuses to touch a namespace it was not given (see NetworkLab.isolated).
 in_namespace env NETFAULT_NAMESPACE="$namespace" swift test --skip-build --filter "${NETFAULT_FILTER:-NetworkFaultTests}"
