@@ -139,6 +139,8 @@ let package = Package(
         ),
         // An N-broker librdkafka mock cluster as a process, fault commands on stdin.
         .executableTarget(name: "kafka-mock-cluster", path: "Tools/kafka-mock-cluster", linkerSettings: [.linkedLibrary("rdkafka")]),
+        // Delay and random loss for packets an iptables NFQUEUE rule hands it (netem without sch_netem).
+        .executableTarget(name: "netfault-queue", path: "Tools/netfault-queue", linkerSettings: [.linkedLibrary("netfilter_queue"), .linkedLibrary("nfnetlink")]),
         // Shared by the test targets that run real processes: where the repository and the built products are.
         .target(name: "TestHelpers", path: "Tests/TestHelpers"),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),

@@ -10,6 +10,7 @@ packages=(
     libmaxminddb-dev mmdb-bin libmaxmind-db-writer-perl               # GeoIP reference + test DBs
     openssl libssl-dev python3-venv python3-pip ca-certificates
     curl                                              # the demo reads /metrics and the look-alikes' /_stats
+    iproute2 iptables libnetfilter-queue-dev                          # network fault tests: netns, DROP, NFQUEUE
 )
 
 missing=()

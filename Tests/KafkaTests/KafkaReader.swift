@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import TestHelpers
 
 /// One message read back from the cluster.
 struct ConsumedMessage {

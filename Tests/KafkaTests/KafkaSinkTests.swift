@@ -1,4 +1,5 @@
 import Foundation
+import TestHelpers
 import Logging
 import Testing
 import Replay

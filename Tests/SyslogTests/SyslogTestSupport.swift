@@ -1,5 +1,6 @@
 import Vendors
 import Foundation
+import TestHelpers
 import Testing
 import Replay
 import Normalizers

@@ -181,10 +181,10 @@ final class RelayProcess: @unchecked Sendable {
 }
 
 /// Polls `condition` every 50 ms until it holds, failing the test after `seconds`.
-func waitUntil(seconds: Double, _ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ condition: () throws -> Bool) async throws {
+func waitUntil(seconds: Double, _ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
-        if try condition() { return }
+        if try await condition() { return }
         try await Task.sleep(for: .milliseconds(50))
     }
     Issue.record("timed out after \(seconds) s waiting for: \(what)", sourceLocation: sourceLocation)

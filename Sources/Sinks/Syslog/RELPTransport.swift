@@ -119,7 +119,7 @@ final class RELPTransport: SyslogTransport {
     }
 
     private func abort() {
-        if descriptor >= 0 { Glibc.close(descriptor) }
+        if descriptor >= 0 { SocketIO.closeAbortively(descriptor) }
         descriptor = -1
     }
 

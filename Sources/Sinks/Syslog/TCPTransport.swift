@@ -57,7 +57,7 @@ final class TCPTransport: SyslogTransport {
     }
 
     private func abort() {
-        if descriptor >= 0 { Glibc.close(descriptor) }
+        if descriptor >= 0 { SocketIO.closeAbortively(descriptor) }
         descriptor = -1
     }
 }

@@ -153,7 +153,7 @@ final class TLSTransport: SyslogTransport {
 
     private func abort() {
         if let session { SSL_free(session) }
-        if descriptor >= 0 { Glibc.close(descriptor) }
+        if descriptor >= 0 { SocketIO.closeAbortively(descriptor) }
         session = nil
         descriptor = -1
     }

@@ -8,6 +8,10 @@ Control API (no auth):
                                                     queued; each data request takes the next;
                                                     a name this file does not know goes to the
                                                     vendor's `fault(handler, name)`
+                                                    "stall": the next data answer sends its headers
+                                                    and half its body, counts `stalled_responses`,
+                                                    waits LOOKALIKE_STALL_SECONDS (5) and sends the
+                                                    rest (a network partition lands mid-response)
   POST /_control {"add": N}                         appends N newer events
   POST /_late {"count": N, "age": S}                appends N events dated S seconds ago, visible only
                                                     from now on (published late)
@@ -39,7 +43,7 @@ class Store:
         self.events = []  # (time_seconds, id, event)
         self.faults = []
         self.stats = {"token_requests": 0, "data_requests": 0, "auth_failures": 0, "faults_served": [], "bad_requests": [],
-                      "proxied_requests": 0, "gzipped_responses": 0}
+                      "proxied_requests": 0, "gzipped_responses": 0, "stalled_responses": 0}
         self.client_ports = set()
         now = time.time()
         for index in range(count):
@@ -216,6 +220,18 @@ class Handler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
+        if getattr(self, "stall", False):
+            self.stall = False
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.store.count("stalled_responses")
+            time.sleep(float(os.environ.get("LOOKALIKE_STALL_SECONDS", "5")))
+            try:
+                self.wfile.write(data[len(data) // 2:])
+                self.wfile.flush()
+            except OSError:
+                self.close_connection = True
+            return
         self.wfile.write(data)
 
     def apply_fault(self):
@@ -255,6 +271,9 @@ class Handler(BaseHTTPRequestHandler):
                 pass
         elif fault == "malformed":
             self.send_json(200, b'{"results": [{"id": "1", "occurred_at": ')
+        elif fault == "stall":
+            self.stall = True
+            return False  # the data is served, slowly (send_json)
         elif fault == "expire":
             self.vendor.expire_tokens()
             return False  # the request itself is now answered 401 by the auth check

@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import TestHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -9,22 +8,22 @@ import Glibc
 /// A real rsyslogd run in the foreground for one test: generated config, its own work directory,
 /// an ephemeral loopback port, every received message written raw (`%rawmsg%`) to one line of
 /// `out.log`. `stop()` (also called from deinit) SIGKILLs it, so no child outlives its test.
-final class RsyslogServer: @unchecked Sendable {
-    enum Input: Equatable {
+public final class RsyslogServer: @unchecked Sendable {
+    public enum Input: Equatable {
         case udp, tcp, relp
         /// imtcp over TLS with rsyslog's GnuTLS (`gtls`) or OpenSSL (`ossl`) network stream driver;
         /// with `requireClientCertificate` the server asks for and checks a client certificate.
         case tls(driver: String, requireClientCertificate: Bool)
     }
 
-    let input: Input
-    let directory: URL
-    let port: Int
-    var outputPath: String { directory.appendingPathComponent("out.log").path }
+    public let input: Input
+    public let directory: URL
+    public let port: Int
+    public var outputPath: String { directory.appendingPathComponent("out.log").path }
     private var process: Process?
     private let lock = NSLock()
 
-    init(_ input: Input, pki: TestPKI? = nil) throws {
+    public init(_ input: Input, pki: TestPKI? = nil) throws {
         self.input = input
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("rsyslog-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("work"), withIntermediateDirectories: true)
@@ -39,7 +38,7 @@ final class RsyslogServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    static let moduleDirectory: String? = [
+    public static let moduleDirectory: String? = [
         "/usr/lib/x86_64-linux-gnu/rsyslog", "/usr/lib/aarch64-linux-gnu/rsyslog", "/usr/lib64/rsyslog", "/usr/lib/rsyslog",
     ].first { FileManager.default.fileExists(atPath: $0 + "/imtcp.so") }
 
@@ -81,7 +80,7 @@ final class RsyslogServer: @unchecked Sendable {
     }
 
     /// Starts rsyslogd and waits until it accepts messages.
-    func start() throws {
+    public func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/rsyslogd")
         var arguments = ["-n", "-f", directory.appendingPathComponent("rsyslog.conf").path,
@@ -99,7 +98,7 @@ final class RsyslogServer: @unchecked Sendable {
     }
 
     /// SIGKILL and wait for it to exit. Safe to call twice.
-    func stop() {
+    public func stop() {
         lock.lock()
         let running = process
         process = nil
@@ -109,7 +108,7 @@ final class RsyslogServer: @unchecked Sendable {
         running.waitUntilExit()
     }
 
-    var isRunning: Bool {
+    public var isRunning: Bool {
         lock.lock()
         defer { lock.unlock() }
         return process?.isRunning ?? false
@@ -132,13 +131,13 @@ final class RsyslogServer: @unchecked Sendable {
     }
 
     /// Raw received messages (one per line), in arrival order.
-    func receivedLines() -> [[UInt8]] {
+    public func receivedLines() -> [[UInt8]] {
         guard let data = FileManager.default.contents(atPath: outputPath) else { return [] }
         return Array(data).split(separator: 0x0A, omittingEmptySubsequences: true).map(Array.init).filter { !$0.starts(with: Array("<14>probe".utf8)) }
     }
 
     /// Waits until at least `count` messages arrived (or `timeout`), returns them.
-    func waitForLines(_ count: Int, timeout: TimeInterval = 20) async throws -> [[UInt8]] {
+    public func waitForLines(_ count: Int, timeout: TimeInterval = 20) async throws -> [[UInt8]] {
         let deadline = Date().addingTimeInterval(timeout)
         var lines = receivedLines()
         while lines.count < count && Date() < deadline {
@@ -149,7 +148,7 @@ final class RsyslogServer: @unchecked Sendable {
     }
 
     /// Waits until the output stops growing for `quiet`, then returns it.
-    func settledLines(quiet: TimeInterval = 0.5, timeout: TimeInterval = 20) async throws -> [[UInt8]] {
+    public func settledLines(quiet: TimeInterval = 0.5, timeout: TimeInterval = 20) async throws -> [[UInt8]] {
         let deadline = Date().addingTimeInterval(timeout)
         var last = -1
         var lines = receivedLines()
@@ -173,22 +172,22 @@ final class RsyslogServer: @unchecked Sendable {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// A throwaway CA with a server certificate for localhost/127.0.0.1 and a client certificate,
 /// made with the openssl command line in a temporary directory.
-final class TestPKI: @unchecked Sendable {
-    let directory: URL
-    var caFile: String { path("ca.pem") }
-    var serverCertificate: String { path("server.pem") }
-    var serverKey: String { path("server.key") }
-    var clientCertificate: String { path("client.pem") }
-    var clientKey: String { path("client.key") }
+public final class TestPKI: @unchecked Sendable {
+    public let directory: URL
+    public var caFile: String { path("ca.pem") }
+    public var serverCertificate: String { path("server.pem") }
+    public var serverKey: String { path("server.key") }
+    public var clientCertificate: String { path("client.pem") }
+    public var clientKey: String { path("client.key") }
 
-    init() throws {
+    public init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("pki-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(toFile: path("server.ext"), atomically: true, encoding: .utf8)
@@ -205,7 +204,7 @@ final class TestPKI: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+    public func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     private func openssl(_ arguments: [String]) throws {
         let process = Process()

@@ -1,31 +1,22 @@
 import Foundation
 import Testing
-import TestHelpers
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-enum KafkaTestSupport {
-    static let root = BuiltProducts.repositoryRoot
-
-    static func binary(_ name: String) -> String { BuiltProducts.path(name) }
-
-    static func temporaryDirectory() throws -> String { try BuiltProducts.temporaryDirectory("kafka-test") }
-}
-
 /// The `kafka-mock-cluster` test peer as a child process: librdkafka's mock brokers on 127.0.0.1
 /// ephemeral ports, with fault commands on its stdin. It exits when its stdin closes, so a
 /// crashed test cannot leave it behind.
-final class MockCluster: @unchecked Sendable {
-    let bootstrap: String
+public final class MockCluster: @unchecked Sendable {
+    public let bootstrap: String
     private let process = Process()
     private let input = Pipe()
     private let output = Pipe()
     private var buffered: [UInt8] = []
 
-    init(brokers: Int = 3, topics: [String: Int] = [:]) throws {
-        process.executableURL = URL(fileURLWithPath: KafkaTestSupport.binary("kafka-mock-cluster"))
+    public init(brokers: Int = 3, topics: [String: Int] = [:]) throws {
+        process.executableURL = URL(fileURLWithPath: BuiltProducts.path("kafka-mock-cluster"))
         process.arguments = ["-b", "\(brokers)"] + topics.flatMap { ["-t", "\($0.key):\($0.value)"] }
         process.standardInput = input
         process.standardOutput = output
@@ -43,13 +34,13 @@ final class MockCluster: @unchecked Sendable {
     deinit { stop() }
 
     /// Sends one command (`down -1`, `up 2`, `errors 0 2 7 6`, `topic t 8`) and checks it was accepted.
-    func command(_ text: String) throws {
+    public func command(_ text: String) throws {
         input.fileHandleForWriting.write(Data((text + "\n").utf8))
         let answer = try Self.readLine(output.fileHandleForReading.fileDescriptor, buffer: &buffered, timeout: 10)
         guard answer == "ok" else { throw MockClusterError(description: "mock cluster refused \(text): \(answer)") }
     }
 
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         try? input.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(5)
@@ -58,7 +49,7 @@ final class MockCluster: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    static func readLine(_ descriptor: Int32, buffer: inout [UInt8], timeout: Double) throws -> String {
+    public static func readLine(_ descriptor: Int32, buffer: inout [UInt8], timeout: Double) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if let newline = buffer.firstIndex(of: 0x0A) {
@@ -78,6 +69,7 @@ final class MockCluster: @unchecked Sendable {
     }
 }
 
-struct MockClusterError: Error, CustomStringConvertible {
-    let description: String
+public struct MockClusterError: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
 }
