@@ -226,7 +226,7 @@ final class CurlTransfer: @unchecked Sendable {
             let reason = String(cString: strerror(writeErrno))
             finish(.failure(PollError.transport(Int(CURLE_WRITE_ERROR.rawValue), "cannot write the download file \(downloadPath): \(reason)", endpoint: endpoint)))
         } else if overflowed || code == CURLE_FILESIZE_EXCEEDED {
-            finish(.failure(PollError(.responseTooLarge(limit: maxBytes), endpoint: endpoint)))
+            finish(.failure(PollError(.responseTooLarge(limit: maxBytes, setting: downloadPath == nil ? "maxResponseBytes" : nil), endpoint: endpoint)))
         } else {
             let detail = String(cString: errorBuffer)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail

@@ -6,7 +6,10 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
     enum Code: Sendable, Equatable {
         /// curl failed before a complete response arrived (DNS, connect, TLS, timeout, truncated body).
         case transport(curlCode: Int, message: String)
-        case responseTooLarge(limit: Int)
+        /// `setting`: the config key that raises the limit, if there is one.
+        case responseTooLarge(limit: Int, setting: String?)
+        /// A page holding more events (or JSON values) than `maxPageEvents` allows, however few bytes they take.
+        case tooManyEvents(what: String)
         /// A status the kit does not retry (400, 404, …) or retried until the attempts ran out.
         case status(Int)
         case rateLimited(status: Int)
@@ -50,7 +53,7 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
         switch code {
         case .transport, .rateLimited, .malformedBody: return true
         case .status(let status): return status >= 500 || status == 408
-        case .responseTooLarge, .permission, .unsafeNextLink, .credential, .invalidRequest, .repeatedPageToken, .rejectedCursor, .explained, .setupLost, .streamUnavailable: return false
+        case .responseTooLarge, .tooManyEvents, .permission, .unsafeNextLink, .credential, .invalidRequest, .repeatedPageToken, .rejectedCursor, .explained, .setupLost, .streamUnavailable: return false
         }
     }
 
@@ -88,7 +91,7 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
     public var reason: String {
         switch code {
         case .transport(let curlCode, _): return curlCode == 28 ? "timeout" : "network"
-        case .responseTooLarge: return "too_large"
+        case .responseTooLarge, .tooManyEvents: return "too_large"
         case .status(let status): return "http_\(status)"
         case .rateLimited: return "rate_limited"
         case .permission: return "permission"
@@ -116,8 +119,10 @@ public struct PollError: Error, Sendable, CustomStringConvertible, RetryAdvice {
         switch code {
         case .transport(let curlCode, let message):
             return "request to \(endpoint) failed: \(message) (curl error \(curlCode))"
-        case .responseTooLarge(let limit):
-            return "response from \(endpoint) is larger than \(limit) bytes"
+        case .responseTooLarge(let limit, let setting):
+            return "response from \(endpoint) is larger than \(limit) bytes\(setting.map { " (\($0))" } ?? ""); refused without reading further, the cursor stays where it was"
+        case .tooManyEvents(let what):
+            return "response from \(endpoint) holds more than \(what); refused, the cursor stays where it was"
         case .status(let status):
             return "\(endpoint) answered HTTP \(status)" + (detail.map { ": \($0)" } ?? "")
         case .rateLimited(let status):

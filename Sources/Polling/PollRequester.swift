@@ -290,8 +290,11 @@ final class PollRequester: Sendable {
     }
 
     private func parseJSON(_ response: HTTPResponse, document: JSONDocument, endpoint: String) throws(PollError) -> JSONValue {
+        document.maximumValues = settings.maxPageValues
         do {
             return try document.parse(response.body)
+        } catch where error.isTooManyValues {
+            throw PollError(.tooManyEvents(what: "\(settings.maxPageValues) JSON values (\(PollSettings.valuesPerEvent) per event of maxPageEvents)"), endpoint: endpoint)
         } catch {
             throw PollError(.malformedBody(reason: "\(error.description) (\(response.body.count) bytes)"), endpoint: endpoint)
         }
@@ -303,7 +306,10 @@ final class PollRequester: Sendable {
             throw PollError(.malformedBody(reason: "no event array at \(path.joined(separator: "."))"), endpoint: endpoint)
         }
         var events: [FetchedPage.Event] = []
-        for event in list.elements {
+        for (index, event) in list.elements.enumerated() {
+            guard index < settings.maxPageEvents else {
+                throw PollError(.tooManyEvents(what: "\(settings.maxPageEvents) events (maxPageEvents)"), endpoint: endpoint)
+            }
             let range = event.rawRange  // where the event's exact bytes sit in the page body
             let id = event.value(at: api.idPath)?.text.flatMap { $0.isEmpty ? nil : $0 } ?? RecordID.contentHash(event.rawBytes)
             events.append(FetchedPage.Event(range: range, id: id, time: Timestamp(json: event.value(at: api.timePath))))

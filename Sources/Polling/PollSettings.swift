@@ -39,7 +39,7 @@ public struct VendorDefaults: Sendable {
 
 /// The settings every polled source has: `id`, `baseURL`, `interval`, `backfill`, `lag`,
 /// `lookback`, `proxy`, `caBundle` (plus `retention`, `timeout`, `pageSize`, `requestsPerSecond`,
-/// `rateShare`).
+/// `rateShare`, and the hostile-response limits `maxResponseBytes` and `maxPageEvents`).
 public struct PollSettings: Sendable {
     public var id: String
     public var baseURL: String
@@ -67,6 +67,14 @@ public struct PollSettings: Sendable {
     /// (`downloadDirectory: /var/lib/auditrelay/downloads`); nil: the system's temporary directory.
     /// A document's file is removed once read, and left-overs of this source at its next start.
     public var downloadDirectory: String?
+    /// A page (or listed document) with more events than this is refused, whatever its size in
+    /// bytes: 5 million `{}` fit in 15 MB but would cost gigabytes as records. Vendors' own page
+    /// sizes are at most a few thousand.
+    public var maxPageEvents = 100_000
+    /// The JSON values a page may hold, so its parse tape (16 bytes a value) stays bounded too:
+    /// 4 million (64 MiB) at the default `maxPageEvents`.
+    public var maxPageValues: Int { maxPageEvents * Self.valuesPerEvent }
+    public static let valuesPerEvent = 40
 
     public struct StreamTiming: Sendable, Equatable {
         public var lag: Duration?
@@ -156,5 +164,10 @@ public struct PollSettings: Sendable {
             section.report("caBundle", "\(section.quoted("caBundle")) cannot be read: \(SystemError(errno: errno))")
         }
         http.totalTimeout = section.duration("timeout", default: http.totalTimeout)
+        http.maxResponseBytes = Int(section.byteSize("maxResponseBytes", default: UInt64(http.maxResponseBytes)))
+        if http.maxResponseBytes < 64 << 10 || http.maxResponseBytes > 1 << 30 {
+            section.report("maxResponseBytes", "must be between 64KiB and 1GiB (a page is held in memory while it is parsed)")
+        }
+        maxPageEvents = section.integer("maxPageEvents", default: maxPageEvents, range: pageSize...10_000_000)
     }
 }

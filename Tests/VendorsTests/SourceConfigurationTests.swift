@@ -67,4 +67,25 @@ import Testing
         #expect(problems.contains("sources[2].apiSecret: is required"))
         #expect(!problems.joined().contains("super-secret-value"))
     }
+
+    @Test func hostileResponseLimitsAreReadAndBounded() throws {
+        let (configuration, problems) = try parse("""
+            sources:
+              - {id: k, type: kandji, baseURL: "https://acme.api.kandji.io", token: "${env:T}", maxResponseBytes: 8MiB, maxPageEvents: 5000}
+            sinks: [{type: stdout}]
+            """, environment: ["T": "token-value"])
+        #expect(problems.isEmpty, "\(problems)")
+        let kandji = try #require(configuration?.sources.first?.definition as? KandjiSource)
+        #expect(kandji.settings.http.maxResponseBytes == 8 << 20)
+        #expect(kandji.settings.maxPageEvents == 5000)
+        #expect(kandji.settings.maxPageValues == 5000 * PollSettings.valuesPerEvent)
+
+        let (_, bad) = try parse("""
+            sources:
+              - {id: k, type: kandji, baseURL: "https://acme.api.kandji.io", token: "${env:T}", maxResponseBytes: 2GiB, maxPageEvents: 10}
+            sinks: [{type: stdout}]
+            """, environment: ["T": "token-value"])
+        #expect(bad.contains("sources[0].maxResponseBytes: must be between 64KiB and 1GiB (a page is held in memory while it is parsed)"), "\(bad)")
+        #expect(bad.contains { $0.hasPrefix("sources[0].maxPageEvents:") }, "\(bad)")
+    }
 }

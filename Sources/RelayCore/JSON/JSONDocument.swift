@@ -27,6 +27,11 @@ public final class JSONDocument {
     /// Containers nested deeper than this are rejected rather than risking the stack or time.
     public static let maximumDepth = 512
 
+    /// Values a text may have (every scalar, array and object counts one; each costs 16 bytes of
+    /// tape). Beyond it `parse` throws (`JSONError.isTooManyValues`) instead of growing memory:
+    /// 15 MB of `{},{},…` would otherwise take 80 MB of tape.
+    public var maximumValues = Int.max
+
     public init() {
         byteCapacity = 4096
         byteBuffer = .allocate(capacity: byteCapacity)
@@ -59,7 +64,7 @@ public final class JSONDocument {
         if copied == nil { _ = UnsafeMutableBufferPointer(start: byteBuffer, count: count).initialize(from: text) }
         byteCount = count
         var builder = JSONTapeBuilder(input: UnsafeBufferPointer(start: byteBuffer, count: count),
-                                      nodes: nodeBuffer, capacity: nodeCapacity, stack: stack)
+                                      nodes: nodeBuffer, capacity: nodeCapacity, stack: stack, maximumValues: maximumValues)
         stack = []
         defer {
             // The builder may have grown the node buffer; take it back whether parsing succeeded or not.
@@ -110,6 +115,15 @@ public enum JSONKind: UInt8, Sendable {
 public struct JSONError: Error, Sendable, CustomStringConvertible, Equatable {
     public let offset: Int
     public let reason: String
+    /// The text is cut off at `JSONDocument.maximumValues`, not invalid: a limit, not a syntax error.
+    public private(set) var isTooManyValues = false
+
+    static func tooManyValues(_ limit: Int, at offset: Int) -> JSONError {
+        var error = JSONError(offset: offset, reason: "more than \(limit) values")
+        error.isTooManyValues = true
+        return error
+    }
+
     public init(offset: Int, reason: String) {
         self.offset = offset
         self.reason = reason

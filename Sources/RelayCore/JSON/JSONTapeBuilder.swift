@@ -9,23 +9,28 @@ struct JSONTapeBuilder {
     var count = 0
     var stack: [Int32]
     var position = 0
+    /// Values (nodes) a text may have; checked only when the buffer grows, so it costs nothing per value.
+    let maximumValues: Int
 
-    init(input: UnsafeBufferPointer<UInt8>, nodes: UnsafeMutablePointer<JSONNode>, capacity: Int, stack: [Int32]) {
+    init(input: UnsafeBufferPointer<UInt8>, nodes: UnsafeMutablePointer<JSONNode>, capacity: Int, stack: [Int32],
+         maximumValues: Int = .max) {
         self.input = input
         self.nodes = nodes
         self.capacity = capacity
+        self.maximumValues = maximumValues
         self.stack = stack
         self.stack.removeAll(keepingCapacity: true)
     }
 
     @inline(__always)
-    private mutating func append(_ node: JSONNode) {
+    private mutating func append(_ node: JSONNode) throws(JSONError) {
         if count == capacity {
-            let grown = UnsafeMutablePointer<JSONNode>.allocate(capacity: capacity * 2)
+            if count >= maximumValues { throw JSONError.tooManyValues(maximumValues, at: position) }
+            let grown = UnsafeMutablePointer<JSONNode>.allocate(capacity: min(capacity * 2, max(maximumValues, capacity + 1)))
             grown.moveInitialize(from: nodes, count: count)
             nodes.deallocate()
             nodes = grown
-            capacity *= 2
+            capacity = min(capacity * 2, max(maximumValues, capacity + 1))
         }
         (nodes + count).initialize(to: node)
         count += 1
@@ -95,7 +100,7 @@ struct JSONTapeBuilder {
             let isObject = byte == UInt8(ascii: "{")
             guard stack.count < JSONDocument.maximumDepth else { throw fail("nesting deeper than \(JSONDocument.maximumDepth) levels") }
             let index = Int32(count)
-            append(JSONNode(kind: isObject ? .object : .array, flags: 0, start: UInt32(position), end: 0, next: 0))
+            try append(JSONNode(kind: isObject ? .object : .array, flags: 0, start: UInt32(position), end: 0, next: 0))
             position += 1
             stack.append(index)
             skipWhitespace()
@@ -132,7 +137,7 @@ struct JSONTapeBuilder {
         guard matches else { throw fail("invalid literal") }
         let start = position
         position += length
-        append(JSONNode(kind: kind, flags: flags, start: UInt32(start), end: UInt32(position), next: UInt32(count + 1)))
+        try append(JSONNode(kind: kind, flags: flags, start: UInt32(start), end: UInt32(position), next: UInt32(count + 1)))
     }
 
     private mutating func parseString() throws(JSONError) {
@@ -175,7 +180,7 @@ struct JSONTapeBuilder {
                 throw fail("invalid escape sequence")
             }
         }
-        append(JSONNode(kind: .string, flags: flags, start: UInt32(start), end: UInt32(position), next: UInt32(count + 1)))
+        try append(JSONNode(kind: .string, flags: flags, start: UInt32(start), end: UInt32(position), next: UInt32(count + 1)))
         position += 1
     }
 
@@ -205,7 +210,7 @@ struct JSONTapeBuilder {
             guard position < input.count, isDigit(input[position]) else { throw fail("invalid number", at: start) }
             while position < input.count, isDigit(input[position]) { position += 1 }
         }
-        append(JSONNode(kind: .number, flags: flags, start: UInt32(start), end: UInt32(position), next: UInt32(count + 1)))
+        try append(JSONNode(kind: .number, flags: flags, start: UInt32(start), end: UInt32(position), next: UInt32(count + 1)))
     }
 
     @inline(__always) private func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }

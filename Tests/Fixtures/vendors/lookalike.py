@@ -4,7 +4,7 @@ driven by the test, and statistics. Exits when its stdin closes, so a dying test
 
 Control API (no auth):
   POST /_control {"faults": ["429", "429bare", "429date", "500", "503reset", "timeout", "truncated",
-                   "malformed", "expire", "403", "ok", <vendor-specific>]}
+                   "malformed", "expire", "403", "ok", <hostile: see HOSTILE_FAULTS>, <vendor-specific>]}
                                                     queued; each data request takes the next;
                                                     a name this file does not know goes to the
                                                     vendor's `fault(handler, name)`
@@ -102,9 +102,9 @@ class Store:
             self.stats["faults_served"].pop()
         return False
 
-    def count(self, key):
+    def count(self, key, amount=1):
         with self.lock:
-            self.stats[key] += 1
+            self.stats[key] = self.stats.get(key, 0) + amount
 
 
 # --client-ips, set before any event is made.
@@ -277,12 +277,35 @@ class Handler(BaseHTTPRequestHandler):
         elif fault == "expire":
             self.vendor.expire_tokens()
             return False  # the request itself is now answered 401 by the auth check
+        elif fault in HOSTILE_FAULTS:
+            HOSTILE_FAULTS[fault](self)
         else:
             vendor_fault = getattr(self.vendor, "fault", None)
             if vendor_fault is None:
                 raise ValueError("unknown fault %r" % fault)
             return vendor_fault(self, fault)
         return True
+
+    def stream_until_disconnected(self, first, chunk, delay=0.0, chunked=False):
+        """Writes `first`, then `chunk` again and again until the client hangs up."""
+        def send(data):
+            if chunked:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            else:
+                self.wfile.write(data)
+        sent = 0
+        try:
+            send(first)
+            while True:
+                send(chunk)
+                sent += len(chunk)
+                if delay:
+                    self.wfile.flush()
+                    time.sleep(delay)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass
+        self.store.count("hostile_bytes_sent", sent)
+        self.close_connection = True
 
     def base_url(self):
         """scheme://host[:port] as the client addressed us (next links are built from it)."""
@@ -328,6 +351,101 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         self.handle_any("POST")
+
+
+# Pathological answers a vendor (or something pretending to be one) might give, for the tests that
+# check each is cut off at a limit with a clear error and bounded memory. Their bodies are arrays
+# of events (Okta's page shape); the client must give up long before the shape matters.
+def _huge(handler):
+    """A body announced as 2 GiB, streamed for as long as the client reads."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(2 << 30))
+    handler.end_headers()
+    handler.stream_until_disconnected(b"[", b'{"uuid":"h","published":"2026-01-01T00:00:00.000Z"},' * 1024)
+
+
+def _endless(handler):
+    """A chunked body that never ends, as fast as the client reads."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    handler.stream_until_disconnected(b"[", b'{"uuid":"e"},' * 4096, chunked=True)
+
+
+def _drip(handler):
+    """A chunked body that never ends, one byte every 200 ms (never idle long enough to time out on silence)."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    handler.stream_until_disconnected(b"[", b" ", delay=0.2, chunked=True)
+
+
+def _tiny_flood(handler):
+    """One page of 5 million tiny events (about 15 MB): under any byte limit, far over any page size."""
+    body = b"[" + b"{}," * 4999999 + b"{}]"
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    try:
+        handler.wfile.write(body)
+    except (BrokenPipeError, ConnectionResetError):
+        handler.close_connection = True
+
+
+def _lying_long(handler):
+    """Content-Length promises 10 MB, a short valid page arrives, then the connection closes."""
+    body = b'[{"uuid":"liar","published":"2026-01-01T00:00:00.000Z"}]'
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(10_000_000))
+    handler.end_headers()
+    handler.wfile.write(body)
+    handler.wfile.flush()
+    handler.close_connection = True
+
+
+def _lying_short(handler):
+    """Content-Length covers half the page; the rest is left on the kept-alive connection, where the
+    client would read it as the start of the next response."""
+    body = b'[' + b'{"uuid":"short","published":"2026-01-01T00:00:00.000Z"},' * 40 + b'{"uuid":"end"}]'
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body) // 2))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+_BOMB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "polling", "gzip-bomb-10GiB.gz.gz")
+
+
+def _gzip_bomb(handler, layers):
+    """10 GiB of zeros: gzip once (10 MB on the wire) or gzip twice (16 KB on the wire)."""
+    with open(_BOMB, "rb") as f:
+        body = f.read()
+    encoding = "gzip, gzip"
+    if layers == 1:
+        body = gzip.decompress(body)
+        encoding = "gzip"
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Encoding", encoding)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    try:
+        handler.wfile.write(body)
+    except (BrokenPipeError, ConnectionResetError):
+        handler.close_connection = True
+
+
+HOSTILE_FAULTS = {
+    "huge": _huge, "endless": _endless, "drip": _drip, "tinyflood": _tiny_flood,
+    "liarlong": _lying_long, "liarshort": _lying_short,
+    "gzipbomb": lambda handler: _gzip_bomb(handler, 1), "gzipbomb2": lambda handler: _gzip_bomb(handler, 2),
+}
 
 
 def serve(vendor, make_event, extra_arguments=None):
