@@ -154,4 +154,50 @@ import RelayCore
         let messages = try KafkaReader.readAll(bootstrap: cluster.bootstrap, topicPrefix: "audit.")
         #expect(Set(messages.compactMap(\.key)) == Set((small + [smallOne]).map(RecordFactory.id)))
     }
+
+    /// The broker's INVALID_RECORD (87) answers a whole batch: the records are sent again one at a
+    /// time, and only one rejected alone is dead-lettered. A spool entry that is not an envelope at
+    /// all is dead-lettered at once. Neither is redelivered forever.
+    @Test func invalidAndUnreadableRecordsGoToTheDeadLetterFileInsteadOfLoopingForever() async throws {
+        let cluster = try MockCluster(topics: ["audit.okta": 1])
+        let directory = try KafkaTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let kafka = try KafkaSink(configuration: .init(name: "invalid", brokers: cluster.bootstrap, flushTimeout: .seconds(5)),
+                                  deadLetterDirectory: "\(directory)/dead-letter", logger: .quiet)
+        let records = RecordFactory.envelopes(count: 3, startingAt: 1)
+        let entries = records.enumerated().map { LogEntry(sequence: UInt64($0.offset + 1), envelope: $0.element) }
+
+        // One rejected request: the batch is not acknowledged; alone, each record is then accepted.
+        try cluster.command("errors 0 1 87")
+        #expect(try await kafka.deliver(entries) == [])
+        #expect(try await kafka.deliver(entries) == [1, 2, 3])
+        #expect(kafka.deadLetterCount == 0)
+
+        // Rejected in its batch and again alone: dead-lettered and acknowledged; the others arrive.
+        let more = RecordFactory.envelopes(count: 3, startingAt: 4)
+        let moreEntries = more.enumerated().map { LogEntry(sequence: UInt64($0.offset + 4), envelope: $0.element) }
+        try cluster.command("errors 0 2 87 87")  // the batch, then sequence 4 alone
+        #expect(try await kafka.deliver(moreEntries) == [])
+        #expect(try await kafka.deliver(moreEntries) == [4, 5, 6])
+        #expect(kafka.deadLetterCount == 1)
+
+        // Not an envelope: dead-lettered (as base64) and acknowledged at once.
+        let garbage: [UInt8] = Array("not an envelope".utf8)
+        #expect(try await kafka.deliver([LogEntry(sequence: 7, envelope: garbage)]) == [7])
+        #expect(kafka.deadLetterCount == 2)
+        try await kafka.close()
+
+        let lines = try String(contentsOfFile: kafka.deadLetterPath, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        let invalid = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(invalid["sequence"] as? Int == 4)
+        #expect((invalid["reason"] as? String)?.contains("invalid or corrupt record, also when sent alone") == true)
+        #expect((invalid["record"] as? [String: Any])?["id"] as? String == EnvelopeView(more[0])?.id)
+        let unreadable = try #require(try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])
+        #expect(unreadable["sequence"] as? Int == 7)
+        #expect(unreadable["raw"] as? String == Data(garbage).base64EncodedString())
+
+        let messages = try KafkaReader.readAll(bootstrap: cluster.bootstrap, topicPrefix: "audit.")
+        #expect(Set(messages.compactMap(\.key)) == Set((records + more.dropFirst()).map(RecordFactory.id)))
+    }
 }

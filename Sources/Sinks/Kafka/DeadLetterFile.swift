@@ -1,3 +1,4 @@
+import Foundation
 import RelayCore
 import Synchronization
 
@@ -5,8 +6,10 @@ import Synchronization
 import Glibc
 #endif
 
-/// Where records go that Kafka can never accept (bigger than `message.max.bytes`): one JSON line
-/// per record, `{"reason":…,"sequence":…,"size":…,"topic":…,"record":<the record JSON>}`, appended
+/// Where records go that Kafka can never accept (bigger than `message.max.bytes`, rejected by the
+/// broker as invalid or corrupt): one JSON line per record,
+/// `{"reason":…,"sequence":…,"size":…,"topic":…,"record":<the record JSON>}` (or `"raw":<base64>`
+/// for a spool entry that is not a readable record envelope), appended
 /// and fsynced before the record is acknowledged, so it is durably somewhere and never silently lost.
 /// The file is created on first use (with its directory); a torn last line left by a crash is cut
 /// off at the next open, as the file sink does, and the record is written again.
@@ -29,7 +32,23 @@ final class DeadLetterFile: Sendable {
     /// Appends one record and fsyncs.
     /// - Throws: `SinkError` naming the file and the system error.
     func append(record json: UnsafeRawBufferPointer, sequence: UInt64, reason: String, topic: String) throws {
-        var writer = JSONWriter(capacity: json.count + 256)
+        try append(sequence: sequence, reason: reason, size: json.count, topic: topic) { writer in
+            writer.key("record")
+            writer.bytes += json
+        }
+    }
+
+    /// Appends a spool entry that is not a readable record envelope, as base64, and fsyncs: its
+    /// bytes are kept for whoever investigates, and the sink can move on.
+    func append(unreadable bytes: UnsafeRawBufferPointer, sequence: UInt64, reason: String) throws {
+        try append(sequence: sequence, reason: reason, size: bytes.count, topic: nil) { writer in
+            writer.key("raw")
+            writer.string(Data(bytes).base64EncodedString())
+        }
+    }
+
+    private func append(sequence: UInt64, reason: String, size: Int, topic: String?, body: (inout JSONWriter) -> Void) throws {
+        var writer = JSONWriter(capacity: size + 256)
         writer.raw("{")
         writer.key("reason")
         writer.string(reason)
@@ -38,13 +57,14 @@ final class DeadLetterFile: Sendable {
         writer.integer(sequence)
         writer.raw(",")
         writer.key("size")
-        writer.integer(json.count)
+        writer.integer(size)
         writer.raw(",")
-        writer.key("topic")
-        writer.string(topic)
-        writer.raw(",")
-        writer.key("record")
-        writer.bytes += json
+        if let topic {
+            writer.key("topic")
+            writer.string(topic)
+            writer.raw(",")
+        }
+        body(&writer)
         writer.raw("}\n")
         let line = writer.bytes
         try descriptor.withLock { descriptor in

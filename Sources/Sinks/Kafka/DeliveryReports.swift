@@ -122,6 +122,8 @@ final class DeliveryReports: Sendable {
                     outcome = .persisted
                 } else if message.err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, message.len + message.key_len > producer.batchSize {
                     outcome = .tooLargeForBroker
+                } else if message.err == RD_KAFKA_RESP_ERR_INVALID_RECORD || message.err == RD_KAFKA_RESP_ERR_INVALID_MSG {
+                    outcome = .rejectedByBroker
                 } else {
                     outcome = .failed
                     if message.err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, limiter.allows("batch-too-large") {

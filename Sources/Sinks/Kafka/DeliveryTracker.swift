@@ -11,6 +11,11 @@ enum DeliveryOutcome: UInt8, Sendable {
     case tooLargeForProducer
     /// Rejected by the broker as too large while it was the only message in its request.
     case tooLargeForBroker
+    /// Rejected by the broker as invalid or corrupt (`INVALID_RECORD`, `INVALID_MSG`/CORRUPT_MESSAGE).
+    /// The broker answers per batch, so the sink sends such a record again alone before it believes it.
+    case rejectedByBroker
+    /// Not a record envelope at all (`__BAD_MSG`): nothing to send, ever.
+    case unreadable
 }
 
 /// The `deliver` calls waiting for delivery reports. The poll thread reports outcomes by spool

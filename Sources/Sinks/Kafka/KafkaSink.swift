@@ -11,8 +11,9 @@ import Synchronization
 /// (`DeliveryReports`) matches reports to the waiting `deliver` calls. Records that were not
 /// persisted (or possibly persisted) are simply not acknowledged, so the pipeline redelivers them;
 /// consumers dedupe by the `id` header. A record Kafka can never take (bigger than
-/// `message.max.bytes`) goes to a dead-letter file in the spool directory and is then
-/// acknowledged. On a fatal producer error the producer is replaced and every batch waiting on it
+/// `message.max.bytes`; rejected by the broker as invalid or corrupt when sent alone; not a
+/// record envelope at all) goes to a dead-letter file in the spool directory and is then
+/// acknowledged, instead of being redelivered forever. On a fatal producer error the producer is replaced and every batch waiting on it
 /// is failed, so the pipeline redelivers everything unacknowledged.
 public final class KafkaSink: RecordSink {
     public let name: String
@@ -28,6 +29,11 @@ public final class KafkaSink: RecordSink {
     private let deadLetters: DeadLetterFile
     private let logger: Logger
     private let closed = Atomic<Bool>(false)
+    /// Records the broker rejected as invalid while they shared a batch: its answer covers the whole
+    /// batch, so each is sent once more alone, and only a rejection then sends it to the dead-letter
+    /// file. Bounded: beyond `maxSuspects` a rejected record is simply redelivered in batches.
+    private let suspects = Mutex<Set<UInt64>>([])
+    private static let maxSuspects = 100_000
 
     /// Starts the producer and its poll thread.
     /// - Parameters:
@@ -52,11 +58,24 @@ public final class KafkaSink: RecordSink {
 
     public func deliver(_ entries: [LogEntry]) async throws -> [UInt64] {
         guard !closed.load(ordering: .acquiring) else { throw SinkError("kafka sink \(name) is closed") }
+        let entries = Self.sortedUnique(entries)
+        guard !entries.isEmpty else { return [] }
+        let suspected = suspects.withLock { suspects in suspects.isEmpty ? [] : entries.filter { suspects.contains($0.sequence) } }
+        guard !suspected.isEmpty else { return try await produce(entries, alone: false) }
+        // Each suspect waits for its own report before the next is produced: alone in its request.
+        var acknowledged: [UInt64] = []
+        for entry in suspected { acknowledged += try await produce([entry], alone: true) }
+        let rest = entries.filter { entry in !suspected.contains { $0.sequence == entry.sequence } }
+        if !rest.isEmpty { acknowledged += try await produce(rest, alone: false) }
+        return acknowledged.sorted()
+    }
+
+    /// Produces `entries` and waits for their reports. `alone`: the only record of this call, so a
+    /// broker's rejection is about it.
+    private func produce(_ entries: [LogEntry], alone: Bool) async throws -> [UInt64] {
         guard let producer = reports.current else {
             throw SinkError("kafka sink \(name): the producer is being replaced after a fatal error")
         }
-        let entries = Self.sortedUnique(entries)
-        guard !entries.isEmpty else { return [] }
         let batch = tracker.register(entries.map(\.sequence), generation: producer.generation)
         var topics = TopicCache(template: configuration.topic)
         var index = 0
@@ -78,8 +97,7 @@ public final class KafkaSink: RecordSink {
             case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
                 tracker.complete(batch: batch, index: index, outcome: .tooLargeForProducer, error: result.rawValue)
             case RD_KAFKA_RESP_ERR__BAD_MSG:
-                logger.error("spool entry is not a readable record envelope; not delivered", metadata: ["sink": "\(name)", "sequence": "\(entry.sequence)"])
-                tracker.complete(batch: batch, index: index, outcome: .failed, error: result.rawValue)
+                tracker.complete(batch: batch, index: index, outcome: .unreadable, error: result.rawValue)
             default:
                 tracker.complete(batch: batch, index: index, outcome: .failed, error: result.rawValue)
             }
@@ -96,12 +114,12 @@ public final class KafkaSink: RecordSink {
         } onCancel: {
             tracker.abandon(batch: batch, error: RD_KAFKA_RESP_ERR__PURGE_QUEUE.rawValue)
         }
-        return acknowledge(entries, result, topics: &topics)
+        return acknowledge(entries, result, alone: alone, topics: &topics)
     }
 
     /// The sequences to acknowledge: persisted records, and too-large records once they are
     /// durably in the dead-letter file.
-    private func acknowledge(_ entries: [LogEntry], _ result: DeliveryTracker.Result, topics: inout TopicCache) -> [UInt64] {
+    private func acknowledge(_ entries: [LogEntry], _ result: DeliveryTracker.Result, alone: Bool, topics: inout TopicCache) -> [UInt64] {
         var acknowledged: [UInt64] = []
         acknowledged.reserveCapacity(entries.count)
         var failed = 0
@@ -109,11 +127,18 @@ public final class KafkaSink: RecordSink {
             switch outcome {
             case .persisted:
                 acknowledged.append(entry.sequence)
-            case .tooLargeForProducer, .tooLargeForBroker:
+            case .tooLargeForProducer, .tooLargeForBroker, .unreadable:
                 if deadLetter(entry, outcome: outcome, topics: &topics) { acknowledged.append(entry.sequence) } else { failed += 1 }
+            case .rejectedByBroker where alone:
+                suspects.withLock { _ = $0.remove(entry.sequence) }
+                if deadLetter(entry, outcome: outcome, topics: &topics) { acknowledged.append(entry.sequence) } else { failed += 1 }
+            case .rejectedByBroker:
+                suspects.withLock { if $0.count < Self.maxSuspects { $0.insert(entry.sequence) } }
+                failed += 1
             case .failed, .pending:
                 failed += 1
             }
+            if outcome == .persisted, alone { suspects.withLock { _ = $0.remove(entry.sequence) } }
         }
         if failed > 0 {
             logger.warning("kafka did not persist records; they will be redelivered", metadata: [
@@ -124,16 +149,24 @@ public final class KafkaSink: RecordSink {
 
     private func deadLetter(_ entry: LogEntry, outcome: DeliveryOutcome, topics: inout TopicCache) -> Bool {
         let limit = reports.current?.maxMessageBytes ?? 0
-        let reason = outcome == .tooLargeForProducer
-            ? "larger than the producer's message.max.bytes (\(limit))"
-            : "rejected by the broker as larger than its message.max.bytes"
+        let reason = switch outcome {
+        case .tooLargeForProducer: "larger than the producer's message.max.bytes (\(limit))"
+        case .rejectedByBroker: "rejected by the broker as an invalid or corrupt record, also when sent alone"
+        case .unreadable: "the spool entry is not a readable record envelope"
+        default: "rejected by the broker as larger than its message.max.bytes"
+        }
         do {
             try entry.envelope.withUnsafeBytes { envelope in
-                guard let fields = EnvelopeFields(envelope) else { return }
+                guard let fields = EnvelopeFields(envelope) else {
+                    try deadLetters.append(unreadable: envelope, sequence: entry.sequence, reason: reason)
+                    logger.error("spool entry is not a readable record envelope; written to the dead-letter file and acknowledged", metadata: [
+                        "sink": "\(name)", "sequence": "\(entry.sequence)", "bytes": "\(envelope.count)", "file": "\(deadLetterPath)"])
+                    return
+                }
                 let topic = String(decoding: topics.name(for: fields, in: envelope), as: UTF8.self)
                 let json = UnsafeRawBufferPointer(rebasing: envelope[fields.json.start..<fields.json.start + fields.json.count])
                 try deadLetters.append(record: json, sequence: entry.sequence, reason: reason, topic: topic)
-                logger.error("record too large for kafka; written to the dead-letter file and acknowledged", metadata: [
+                logger.error("kafka cannot take this record; written to the dead-letter file and acknowledged", metadata: [
                     "sink": "\(name)", "sequence": "\(entry.sequence)", "bytes": "\(json.count)", "reason": "\(reason)",
                     "file": "\(deadLetterPath)", "deadLettered": "\(deadLetters.count)"])
             }
