@@ -383,17 +383,23 @@ def _drip(handler):
     handler.stream_until_disconnected(b"[", b" ", delay=0.2, chunked=True)
 
 
-def _tiny_flood(handler):
-    """One page of 5 million tiny events (about 15 MB): under any byte limit, far over any page size."""
-    body = b"[" + b"{}," * 4999999 + b"{}]"
+def _send_whole(handler, body, **headers):
+    """A 200 with `body` and its true length; a client that hangs up early just ends the exchange."""
     handler.send_response(200)
     handler.send_header("Content-Type", "application/json")
+    for name, value in headers.items():
+        handler.send_header(name.replace("_", "-"), value)
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
     try:
         handler.wfile.write(body)
     except (BrokenPipeError, ConnectionResetError):
         handler.close_connection = True
+
+
+def _tiny_flood(handler):
+    """One page of 5 million tiny events (about 15 MB): under any byte limit, far over any page size."""
+    _send_whole(handler, b"[" + b"{}," * 4999999 + b"{}]")
 
 
 def _lying_long(handler):
@@ -430,15 +436,7 @@ def _gzip_bomb(handler, layers):
     if layers == 1:
         body = gzip.decompress(body)
         encoding = "gzip"
-    handler.send_response(200)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Content-Encoding", encoding)
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    try:
-        handler.wfile.write(body)
-    except (BrokenPipeError, ConnectionResetError):
-        handler.close_connection = True
+    _send_whole(handler, body, Content_Encoding=encoding)
 
 
 HOSTILE_FAULTS = {
