@@ -154,20 +154,47 @@ extension Spool {
     /// `.dropOldest`: treats the oldest segment as acknowledged by every sink, counts its undelivered records as
     /// dropped, and deletes it. Caller holds `writer`. Returns false when there is nothing to drop.
     func dropOldestSegment() -> Bool {
-        let dropped = state.withLock { state -> Bool in
-            guard let oldest = state.segments.first else { return false }
+        let drop = state.withLock { state -> SpoolDrop? in
+            guard let oldest = state.segments.first else { return nil }
             let floor = state.minWatermark
+            var records: UInt64 = 0
             if oldest.lastSequence > floor {
-                let lost = state.holes.reduce(UInt64(0)) { total, hole in
-                    let low = max(hole.lowerBound, floor + 1)
-                    let high = min(hole.upperBound, oldest.lastSequence)
-                    return total + (low <= high ? high - low + 1 : 0)
-                }
-                state.droppedRecords += oldest.lastSequence - max(floor, oldest.firstSequence - 1) - lost
+                records = oldest.lastSequence - max(floor, oldest.firstSequence - 1)
+                    - Self.holeCount(state.holes, above: floor, through: oldest.lastSequence)
+                state.droppedRecords += records
+            }
+            var sinks: [String: SpoolDrop.SinkLoss] = [:]
+            for (name, sink) in state.sinks {
+                sinks[name] = Self.loss(of: sink, through: oldest.lastSequence, holes: state.holes)
             }
             for name in state.sinks.keys { state.sinks[name]?.forget(through: oldest.lastSequence, holes: state.holes) }
-            return true
+            return SpoolDrop(segmentID: oldest.id, sequences: oldest.firstSequence...max(oldest.firstSequence, oldest.lastSequence),
+                             records: records, sinks: sinks)
         }
-        return dropped && collectGarbage(includeActive: true)
+        guard let drop else { return false }
+        configuration.onDrop?(drop)
+        return collectGarbage(includeActive: true)
+    }
+
+    /// Sequences in (`floor`, `last`] lost to corruption (every sink counts them as acknowledged).
+    static func holeCount(_ holes: [ClosedRange<UInt64>], above floor: UInt64, through last: UInt64) -> UInt64 {
+        holes.reduce(UInt64(0)) { total, hole in
+            let low = max(hole.lowerBound, floor + 1)
+            let high = min(hole.upperBound, last)
+            return total + (low <= high ? high - low + 1 : 0)
+        }
+    }
+
+    /// What forgetting everything through `last` takes from one sink: its unacknowledged records, split by
+    /// whether they were ever handed to it (everything below `nextRead` was; a failed one waiting in `retry`
+    /// may still have arrived, so it counts as in flight).
+    static func loss(of sink: SinkState, through last: UInt64, holes: [ClosedRange<UInt64>]) -> SpoolDrop.SinkLoss {
+        guard last > sink.watermark else { return SpoolDrop.SinkLoss(undelivered: 0, inFlight: 0) }
+        let acknowledged = Int64(sink.ackedAbove.count { $0 <= last })
+        let unacknowledged = max(0, Int64(last - sink.watermark) - Int64(holeCount(holes, above: sink.watermark, through: last)) - acknowledged)
+        let firstUnread = max(sink.nextRead, sink.watermark + 1)
+        let neverHanded = firstUnread > last ? 0 : Int64(last - firstUnread + 1) - Int64(holeCount(holes, above: firstUnread - 1, through: last))
+        let undelivered = min(unacknowledged, max(0, neverHanded))
+        return SpoolDrop.SinkLoss(undelivered: UInt64(undelivered), inFlight: UInt64(unacknowledged - undelivered))
     }
 }
