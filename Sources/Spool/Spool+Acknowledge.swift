@@ -118,12 +118,16 @@ extension Spool {
             }
             guard let plan else { return false }
             writeLedger(plan.ledger)
-            // If `state` cannot be written (disk full), delete anyway: recovery then uses the older snapshot,
-            // which only makes a source resume from an older cursor (a re-fetch), never skip data.
             let path = configuration.directory + "/" + StateSnapshot.fileName
             let oldSize = SpoolDirectory.fileSize(path)
             let bytes = plan.snapshot.encoded()
-            let wrote = (try? SpoolDirectory.writeAtomically(bytes, to: path, directory: configuration.directory)) != nil
+            func writeState() -> Bool { (try? SpoolDirectory.writeAtomically(bytes, to: path, directory: configuration.directory)) != nil }
+            // On a full disk the space kept in the reserve file makes room for `state`: the doomed segments may
+            // hold the only copy of a source's newest cursor and dedupe ids, so they must not go before it is written.
+            var wrote = writeState()
+            if !wrote, releaseStateReserve() { wrote = writeState() }
+            // If `state` still cannot be written, delete anyway (so a full disk cannot wedge the spool): recovery
+            // then uses the older snapshot, and a source resumes from an older cursor (a re-fetch).
             let doomedIDs = Set(plan.doomed.map(\.id))
             let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
                 if wrote {
@@ -146,9 +150,34 @@ extension Spool {
             }
             // Without this an unlinked segment could reappear after power loss next to newer state.
             try? SpoolDirectory.syncDirectory(configuration.directory)
+            refreshStateReserve()
             for waiter in waiters { waiter.resume() }
             return true
         }
+    }
+
+    /// `state.reserve`: disk space set aside (allocated, not sparse) so that `state` can be rewritten when the file
+    /// system is full, e.g. a disk smaller than `maxBytes` or shared with other writers. Half the metadata reserve
+    /// `maxBytes` already accounts for (the other half is the current `acks` and `state`), i.e. room for their
+    /// temporary copies. Best effort: when it cannot be allocated the spool works as before.
+    static let stateReserveFileName = "state.reserve"
+
+    /// Allocates the reserve file to the current metadata reserve. Caller holds `meta` (or is the initializer).
+    func refreshStateReserve() {
+        let size = state.withLock { $0.metadataReserve(sinkNames: configuration.sinks) } / 2
+        let path = configuration.directory + "/" + Self.stateReserveFileName
+        guard SpoolDirectory.fileSize(path) < size else { return }
+        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return }
+        defer { Glibc.close(descriptor) }
+        if posix_fallocate(descriptor, 0, off_t(size)) != 0 { _ = ftruncate(descriptor, 0) }
+    }
+
+    /// Frees the reserve; true when there was one to free. Caller holds `meta`.
+    func releaseStateReserve() -> Bool {
+        let path = configuration.directory + "/" + Self.stateReserveFileName
+        guard SpoolDirectory.fileSize(path) > 0 else { return false }
+        return unlink(path) == 0
     }
 
     /// `.dropOldest`: treats the oldest segment as acknowledged by every sink, counts its undelivered records as

@@ -48,6 +48,9 @@ extension Spool {
                 // second for space freed by others, then repair the active segment on a fresh descriptor.
                 await waitForSpace(generation: generation, atMostSeconds: 1)
                 try Task.checkCancellation()
+                // Acknowledgements only collect sealed segments; a full disk may be mostly the active one, fully
+                // delivered by now, and nothing else would ever delete it (the drain would wedge).
+                writer.withLock { _ in _ = collectGarbage(includeActive: true) }
                 let available = SpoolDirectory.availableBytes(configuration.directory) ?? 0
                 if available >= batch.totalBytes + UInt64(SegmentHeader.size) + (64 << 10) { try? resume() }
             }

@@ -52,6 +52,7 @@ public final class Spool: Sendable {
         sealer = Protected(nil)
         // Segments fully acknowledged before the last shutdown can go now.
         collectGarbage(includeActive: false)
+        meta.withLock { _ in refreshStateReserve() }
         // Sealed segments recovery had to scan (old format, crash before their sidecar): summarise them now.
         scheduleSidecars(state.withLock { state in state.segments.dropLast().filter { $0.sidecarBytes == 0 }.map(\.id) })
     }
