@@ -469,6 +469,7 @@ def run(arguments, seed, rng, vendors, kafka, rsyslog, relay, secrets, work, spo
     next_kill = time.monotonic() + rng.uniform(10, 40)
     tick = 0
     spool_full_seen = 0
+    unserved_total = 0
     log("running %.1f min: work %s, spool on a tmpfs, sources %s" % (arguments.minutes, work, ", ".join(v.source_id for v in vendors)))
     while time.time() < end:
         tick += 1
@@ -492,7 +493,9 @@ def run(arguments, seed, rng, vendors, kafka, rsyslog, relay, secrets, work, spo
                 if rng.random() < 0.12:
                     kinds = GENERIC_FAULTS + [vendor.rate_limit_fault]
                     burst = [rng.choice(kinds) for _ in range(rng.randint(1, 3))]
-                    vendor.post("/_control", {"faults": burst})
+                    # A burst replaces what is still queued: a poller blocked on a full spool serves no faults,
+                    # and they must not pile up into an outage that outlasts the run.
+                    unserved_total += vendor.post("/_control", {"clear": True, "faults": burst})["cleared"]
         # Kafka brokers: each down now and then for 5-45 s (sometimes all three at once).
         for broker, until in list(kafka.down_until.items()):
             if now >= until:
@@ -512,6 +515,8 @@ def run(arguments, seed, rng, vendors, kafka, rsyslog, relay, secrets, work, spo
         if now >= next_kill and relay.running:
             relay.sigkill()
             sigkills += 1
+            # What the next process recovers from, kept for a post-mortem (removed with the work directory).
+            shutil.copytree(spool_dir, os.path.join(work, "spool-at-kill-%d" % sigkills))
             time.sleep(rng.uniform(0.2, 3))
             relay.start()
             next_kill = time.monotonic() + rng.uniform(10, 60)
@@ -519,6 +524,7 @@ def run(arguments, seed, rng, vendors, kafka, rsyslog, relay, secrets, work, spo
 
     # Stop the faults: every broker up, rsyslog running, auditrelay running; no new events.
     log("faults stop; draining")
+    unserved = unserved_total + sum(vendor.post("/_control", {"clear": True})["cleared"] for vendor in vendors)
     for broker in list(kafka.down_until):
         kafka.up(broker)
     if not rsyslog.running:
@@ -594,7 +600,8 @@ def run(arguments, seed, rng, vendors, kafka, rsyslog, relay, secrets, work, spo
         "  delivered to Kafka   %d messages, %d distinct events" % (len(kafka_pairs), len(set(kafka_pairs))),
         "  delivered to rsyslog %d messages, %d distinct events" % (len(rsyslog_pairs), len(set(rsyslog_pairs))),
         "  duplicates           Kafka %d, rsyslog %d" % (len(kafka_pairs) - len(set(kafka_pairs)), len(rsyslog_pairs) - len(set(rsyslog_pairs))),
-        "  faults injected      %s" % ", ".join("%s %d" % (kind, count) for kind, count in sorted(injected.items())),
+        "  faults injected      %s (vendor faults: those served; %d queued but replaced or dropped unserved)" % (
+            ", ".join("%s %d" % (kind, count) for kind, count in sorted(injected.items())), unserved),
         "  auditrelay SIGKILLs  %d (exits on its own: %d%s)" % (
             sigkills, len(relay.unexpected_exits), (" " + str(relay.unexpected_exits)) if relay.unexpected_exits else ""),
         "  peak RSS (VmHWM)     %d KiB (max over %d process lives)" % (relay.peak_hwm_kib, relay.lives),
