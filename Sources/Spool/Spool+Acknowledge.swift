@@ -166,18 +166,23 @@ extension Spool {
     func refreshStateReserve() {
         let size = state.withLock { $0.metadataReserve(sinkNames: configuration.sinks) } / 2
         let path = configuration.directory + "/" + Self.stateReserveFileName
-        guard SpoolDirectory.fileSize(path) < size else { return }
+        let old = SpoolDirectory.fileSize(path)
+        guard old < size else { return }
         let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { return }
-        defer { Glibc.close(descriptor) }
         if posix_fallocate(descriptor, 0, off_t(size)) != 0 { _ = ftruncate(descriptor, 0) }
+        Glibc.close(descriptor)
+        let new = SpoolDirectory.fileSize(path)
+        state.withLock { $0.metadataFileBytes = $0.metadataFileBytes - min(old, $0.metadataFileBytes) + new }
     }
 
     /// Frees the reserve; true when there was one to free. Caller holds `meta`.
     func releaseStateReserve() -> Bool {
         let path = configuration.directory + "/" + Self.stateReserveFileName
-        guard SpoolDirectory.fileSize(path) > 0 else { return false }
-        return unlink(path) == 0
+        let size = SpoolDirectory.fileSize(path)
+        guard size > 0, unlink(path) == 0 else { return false }
+        state.withLock { $0.metadataFileBytes -= min(size, $0.metadataFileBytes) }
+        return true
     }
 
     /// `.dropOldest`: treats the oldest segment as acknowledged by every sink, counts its undelivered records as
