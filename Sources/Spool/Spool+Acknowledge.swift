@@ -120,12 +120,22 @@ extension Spool {
             writeLedger(plan.ledger)
             let path = configuration.directory + "/" + StateSnapshot.fileName
             let oldSize = SpoolDirectory.fileSize(path)
-            let bytes = plan.snapshot.encoded()
-            func writeState() -> Bool { (try? SpoolDirectory.writeAtomically(bytes, to: path, directory: configuration.directory)) != nil }
+            var bytes = plan.snapshot.encoded()
+            func writeState(_ bytes: [UInt8]) -> Bool {
+                (try? SpoolDirectory.writeAtomically(bytes, to: path, directory: configuration.directory)) != nil
+            }
             // On a full disk the space kept in the reserve file makes room for `state`: the doomed segments may
             // hold the only copy of a source's newest cursor and dedupe ids, so they must not go before it is written.
-            var wrote = writeState()
-            if !wrote, releaseStateReserve() { wrote = writeState() }
+            var wrote = writeState(bytes)
+            if !wrote, releaseStateReserve() { wrote = writeState(bytes) }
+            if !wrote {
+                // The dedupe windows are most of `state`; without them it is a few hundred bytes. Losing them on disk
+                // can only let a crash re-deliver events; losing a cursor could re-fetch a whole backfill.
+                var cursorsOnly = plan.snapshot
+                for source in cursorsOnly.sources.keys { cursorsOnly.sources[source]?.ids = [] }
+                bytes = cursorsOnly.encoded()
+                wrote = writeState(bytes)
+            }
             // If `state` still cannot be written, delete anyway (so a full disk cannot wedge the spool): recovery
             // then uses the older snapshot, and a source resumes from an older cursor (a re-fetch).
             let doomedIDs = Set(plan.doomed.map(\.id))
@@ -161,10 +171,14 @@ extension Spool {
     /// `maxBytes` already accounts for (the other half is the current `acks` and `state`), i.e. room for their
     /// temporary copies. Best effort: when it cannot be allocated the spool works as before.
     static let stateReserveFileName = "state.reserve"
+    /// The windows grow faster than the reserve is refreshed (a backfill's first pages), so never less than this
+    /// (for spools of 1 MiB or more; it may exceed the part of `maxBytes` set aside for metadata by this much).
+    static let minimumStateReserve: UInt64 = 64 << 10
 
     /// Allocates the reserve file to the current metadata reserve. Caller holds `meta` (or is the initializer).
     func refreshStateReserve() {
-        let size = state.withLock { $0.metadataReserve(sinkNames: configuration.sinks) } / 2
+        let floor = configuration.maxBytes >= 1 << 20 ? Self.minimumStateReserve : 0
+        let size = max(floor, state.withLock { $0.metadataReserve(sinkNames: configuration.sinks) } / 2)
         let path = configuration.directory + "/" + Self.stateReserveFileName
         let old = SpoolDirectory.fileSize(path)
         guard old < size else { return }
