@@ -405,12 +405,13 @@ def main():
     parser.add_argument("--binary", required=True, help="the auditrelay binary")
     parser.add_argument("--mock-cluster", required=True, help="the kafka-mock-cluster binary")
     parser.add_argument("--work", default=None, help="work directory (default: a new one under /tmp, removed after a clean run)")
+    parser.add_argument("--entry", default="scripts/chaos.sh", help="how to replay this run (printed with the seed)")
     parser.add_argument("--drain-timeout", type=float, default=600.0, help="seconds the drain may take before the run fails")
     arguments = parser.parse_args()
     seed = arguments.seed if arguments.seed is not None else random.SystemRandom().randrange(1, 2 ** 31)
     rng = random.Random(seed)
-    print("chaos: seed %d (replay: scripts/chaos.sh --minutes %g --seed %d%s)" % (
-        seed, arguments.minutes, seed, "" if arguments.spool_full == "block" else " --spool-full " + arguments.spool_full), flush=True)
+    print("chaos: seed %d (replay: %s --minutes %g --seed %d%s)" % (
+        seed, arguments.entry, arguments.minutes, seed, "" if arguments.spool_full == "block" else " --spool-full " + arguments.spool_full), flush=True)
 
     work = arguments.work or tempfile.mkdtemp(prefix="auditrelay-chaos-")
     os.makedirs(work, exist_ok=True)
@@ -589,8 +590,8 @@ def run(arguments, seed, rng, vendors, kafka, rsyslog, relay, secrets, work, spo
     lines = [
         "chaos summary",
         "  seed                 %d" % seed,
-        "  command              scripts/chaos.sh --minutes %g --seed %d%s" % (
-            arguments.minutes, seed, "" if arguments.spool_full == "block" else " --spool-full " + arguments.spool_full),
+        "  command              %s --minutes %g --seed %d%s" % (
+            arguments.entry, arguments.minutes, seed, "" if arguments.spool_full == "block" else " --spool-full " + arguments.spool_full),
         "  spool                %s policy, maxBytes %s on a %s tmpfs; /metrics said unwritable %d times" % (
             arguments.spool_full, max_bytes, tmpfs_size, spool_full_seen),
         "  spool append failed  %s" % (", ".join("%d x %s" % (n, e) for e, n in append_failures.most_common()) or "never"),

@@ -19,4 +19,6 @@ for product in auditrelay kafka-mock-cluster; do
         swift build -c "$configuration" --product "$product"
     fi
 done
-exec python3 scripts/chaos.py --binary "$bin/auditrelay" --mock-cluster "$bin/kafka-mock-cluster" "${arguments[@]}"
+entry="scripts/chaos.sh"
+[[ "$configuration" == release ]] && entry="scripts/chaos.sh --release"
+exec python3 scripts/chaos.py --binary "$bin/auditrelay" --mock-cluster "$bin/kafka-mock-cluster" --entry "$entry" "${arguments[@]}"
