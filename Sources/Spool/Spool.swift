@@ -6,7 +6,8 @@ import Glibc
 ///
 /// Layout of the directory: `segment-<20-digit id>.log` files (see `Segment.swift` and `RecordFrame.swift` for
 /// the byte layout), `acks` (per-sink watermarks), `state` (cursors and dedupe ids carried over from deleted
-/// segments) and `LOCK` (exclusive `flock`, so a second process gets ``SpoolError/locked(_:holder:)``).
+/// segments), `state.reserve` (space allocated ahead so `state` can be rewritten on a full disk) and `LOCK`
+/// (exclusive `flock`, so a second process gets ``SpoolError/locked(_:holder:)``).
 ///
 /// Invariants:
 /// - Data records are numbered 1, 2, 3, ... without gaps; sequence and segment ids are 64-bit and never reused.
