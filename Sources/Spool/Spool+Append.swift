@@ -51,8 +51,16 @@ extension Spool {
                 // Acknowledgements only collect sealed segments; a full disk may be mostly the active one, fully
                 // delivered by now, and nothing else would ever delete it (the drain would wedge).
                 writer.withLock { _ in _ = collectGarbage(includeActive: true) }
-                let available = SpoolDirectory.availableBytes(configuration.directory) ?? 0
-                if available >= batch.totalBytes + UInt64(SegmentHeader.size) + (64 << 10) { try? resume() }
+                let needed = batch.totalBytes + UInt64(SegmentHeader.size) + (64 << 10)
+                var available = SpoolDirectory.availableBytes(configuration.directory) ?? 0
+                if available < needed, state.withLock({ $0.segments.isEmpty }) {
+                    // Nothing left to collect, so `state` needs no room to be rewritten: the reserve is the only
+                    // space there is (found by the 20-minute chaos run: large dedupe windows on a small disk).
+                    if meta.withLock({ _ in releaseStateReserve() }) {
+                        available = SpoolDirectory.availableBytes(configuration.directory) ?? 0
+                    }
+                }
+                if available >= needed { try? resume() }
             }
         }
     }
