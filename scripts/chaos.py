@@ -580,7 +580,8 @@ def run(arguments, seed, rng, vendors, kafka, rsyslog, relay, secrets, work, spo
     for line in log_text.splitlines():
         if "spool append failed" in line:
             try:
-                append_failures[json.loads(line).get("error", "?")[:80]] += 1
+                # One count per kind of failure, not per segment file it named.
+                append_failures[re.sub(r"/\S*", "<spool file>", json.loads(line).get("error", "?"))[:80]] += 1
             except ValueError:
                 pass
     leaked = [name for name, secret in secrets.items() if secret in log_text]
