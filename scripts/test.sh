@@ -32,5 +32,10 @@ done
 # Latency, loss and partitions in a network namespace of their own (skips where it cannot make one).
 scripts/test-netfaults.sh
 
+# Every fault at once against the debug binary built above: look-alikes failing and publishing late,
+# Kafka brokers and rsyslog going down, the spool's tmpfs filling up, auditrelay SIGKILLed; then
+# nothing may be missing from either sink (about 3 minutes including the drain).
+scripts/chaos.sh --minutes 2
+
 scripts/test-helm.sh
 echo "test.sh: all suites passed in $((SECONDS - started)) s"

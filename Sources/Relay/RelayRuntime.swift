@@ -17,7 +17,7 @@ public enum RelayRuntime {
         let context = SinkContext(spoolDirectory: configuration.spool.directory, logger: logger)
         let sinks = try configuration.sinks.map { try $0.makeSink(context: context) }
         let geoIP = try makeGeoIPEnricher(configuration)
-        let spool = try Spool(configuration: spoolConfiguration(configuration))
+        let spool = try Spool(configuration: spoolConfiguration(configuration, logger: logger))
         var pipeline = Pipeline(sources: sources, sinks: sinks, log: SpoolRecordLog(spool: spool), enrichers: geoIP.map { [$0] } ?? [], logger: logger)
         pipeline.servesPushedSources = !configuration.webhookSources.isEmpty
         return pipeline
@@ -30,14 +30,34 @@ public enum RelayRuntime {
     }
 
     /// The spool settings of a config: its directory, hard size cap and the sinks that must acknowledge.
-    public static func spoolConfiguration(_ configuration: RelayConfiguration) -> Spool.Configuration {
+    /// With a `logger`, every `drop_oldest` deletion is logged (see `logDrop`).
+    public static func spoolConfiguration(_ configuration: RelayConfiguration, logger: Logger? = nil) -> Spool.Configuration {
         // A webhook delivery is one record as large as its body (twice, escaped, at worst).
         let largestDelivery = configuration.webhookSources.map { recordBytes(maxBodyBytes: $0.maxBodyBytes) }.max() ?? 0
-        return Spool.Configuration(directory: configuration.spool.directory, maxBytes: configuration.spool.maxBytes,
-                                   segmentBytes: segmentBytes(spoolMaxBytes: configuration.spool.maxBytes),
-                                   maxRecordBytes: max(8 << 20, largestDelivery),
-                                   fullPolicy: configuration.spool.fullPolicy == "drop_oldest" ? .dropOldest : .block,
-                                   sinks: configuration.sinks.map(\.name), ackPersistIntervalSeconds: configuration.spool.ackPersistInterval.seconds)
+        var spool = Spool.Configuration(directory: configuration.spool.directory, maxBytes: configuration.spool.maxBytes,
+                                        segmentBytes: segmentBytes(spoolMaxBytes: configuration.spool.maxBytes),
+                                        maxRecordBytes: max(8 << 20, largestDelivery),
+                                        fullPolicy: configuration.spool.fullPolicy == "drop_oldest" ? .dropOldest : .block,
+                                        sinks: configuration.sinks.map(\.name), ackPersistIntervalSeconds: configuration.spool.ackPersistInterval.seconds)
+        if let logger { spool.onDrop = { logDrop($0, logger: logger) } }
+        return spool
+    }
+
+    /// One warning per dropped segment, written before its file is deleted: the dropped-records counter
+    /// starts from zero in every process, so this line is what accounts for drops across restarts. Per sink:
+    /// `<sink>.undelivered` records it never received, `<sink>.inFlight` records handed to it but not
+    /// acknowledged (they may have arrived).
+    static func logDrop(_ drop: SpoolDrop, logger: Logger) {
+        var metadata: Logger.Metadata = [
+            "segment": "\(drop.segmentID)", "sequences": "\(drop.sequences.lowerBound)-\(drop.sequences.upperBound)",
+            "records": "\(drop.records)",
+        ]
+        for (sink, loss) in drop.sinks {
+            metadata["\(sink).undelivered"] = "\(loss.undelivered)"
+            metadata["\(sink).inFlight"] = "\(loss.inFlight)"
+        }
+        logger.warning("spool full: dropped the oldest segment with \(drop.records) undelivered records (spool.fullPolicy: drop_oldest)",
+                       metadata: metadata)
     }
 
     /// The spool segment size for a spool of `spoolMaxBytes`.

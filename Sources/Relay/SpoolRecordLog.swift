@@ -18,7 +18,10 @@ public final class SpoolRecordLog: RecordLog {
 
     /// A page larger than a segment can hold is appended in chunks: each chunk commits its records
     /// with their dedupe ids, and only the last one commits the cursor. A crash between chunks makes
-    /// the source fetch the page again, and the dedupe window drops what was already committed.
+    /// the source fetch the page again, and the dedupe window drops what was already committed. A
+    /// failed chunk (a full disk) makes the pipeline append the same page again: the records earlier
+    /// chunks committed are skipped then, or each retry would append them once more and a disk with
+    /// room for one chunk only would never see the page's end.
     public func append(_ envelopes: [[UInt8]], cursor: (source: String, value: String)?, seen: (source: String, eventIDs: [String])?) async throws {
         let budget = Int(spool.configuration.segmentBytes / 2)
         let total = envelopes.reduce(0) { $0 + $1.count + Self.frameOverhead }
@@ -36,9 +39,22 @@ public final class SpoolRecordLog: RecordLog {
                 end += 1
             }
             let last = end == envelopes.count
-            let chunkSeen = seen.map { (source: $0.source, eventIDs: ids.isEmpty ? (last ? $0.eventIDs : []) : Array(ids[start..<end])) }
-            try await spool.append(Array(envelopes[start..<end]), cursor: last ? cursor : nil, seen: chunkSeen)
+            var chunk = Array(envelopes[start..<end])
+            var chunkIDs = ids.isEmpty ? [] : Array(ids[start..<end])
+            if let source = seen?.source, !chunkIDs.isEmpty {
+                // The page's records were deduplicated before this call, so an id already in the window
+                // was committed by an earlier attempt at this very page.
+                let committed = spool.duplicates(source: source, eventIDs: chunkIDs)
+                if !committed.isEmpty {
+                    let keep = chunkIDs.indices.filter { !committed.contains(chunkIDs[$0]) }
+                    chunk = keep.map { chunk[$0] }
+                    chunkIDs = keep.map { chunkIDs[$0] }
+                }
+            }
             start = end
+            if chunk.isEmpty && !last { continue }
+            let chunkSeen = seen.map { (source: $0.source, eventIDs: ids.isEmpty ? (last ? $0.eventIDs : []) : chunkIDs) }
+            try await spool.append(chunk, cursor: last ? cursor : nil, seen: chunkSeen)
         }
     }
 

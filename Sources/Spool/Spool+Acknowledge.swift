@@ -118,12 +118,26 @@ extension Spool {
             }
             guard let plan else { return false }
             writeLedger(plan.ledger)
-            // If `state` cannot be written (disk full), delete anyway: recovery then uses the older snapshot,
-            // which only makes a source resume from an older cursor (a re-fetch), never skip data.
             let path = configuration.directory + "/" + StateSnapshot.fileName
             let oldSize = SpoolDirectory.fileSize(path)
-            let bytes = plan.snapshot.encoded()
-            let wrote = (try? SpoolDirectory.writeAtomically(bytes, to: path, directory: configuration.directory)) != nil
+            var bytes = plan.snapshot.encoded()
+            func writeState(_ bytes: [UInt8]) -> Bool {
+                (try? SpoolDirectory.writeAtomically(bytes, to: path, directory: configuration.directory)) != nil
+            }
+            // On a full disk the space kept in the reserve file makes room for `state`: the doomed segments may
+            // hold the only copy of a source's newest cursor and dedupe ids, so they must not go before it is written.
+            var wrote = writeState(bytes)
+            if !wrote, releaseStateReserve() { wrote = writeState(bytes) }
+            if !wrote {
+                // The dedupe windows are most of `state`; without them it is a few hundred bytes. Losing them on disk
+                // can only let a crash re-deliver events; losing a cursor could re-fetch a whole backfill.
+                var cursorsOnly = plan.snapshot
+                for source in cursorsOnly.sources.keys { cursorsOnly.sources[source]?.ids = [] }
+                bytes = cursorsOnly.encoded()
+                wrote = writeState(bytes)
+            }
+            // If `state` still cannot be written, delete anyway (so a full disk cannot wedge the spool): recovery
+            // then uses the older snapshot, and a source resumes from an older cursor (a re-fetch).
             let doomedIDs = Set(plan.doomed.map(\.id))
             let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
                 if wrote {
@@ -146,28 +160,89 @@ extension Spool {
             }
             // Without this an unlinked segment could reappear after power loss next to newer state.
             try? SpoolDirectory.syncDirectory(configuration.directory)
+            refreshStateReserve()
             for waiter in waiters { waiter.resume() }
             return true
         }
     }
 
+    /// `state.reserve`: disk space set aside (allocated, not sparse) so that `state` can be rewritten when the file
+    /// system is full, e.g. a disk smaller than `maxBytes` or shared with other writers. Half the metadata reserve
+    /// `maxBytes` already accounts for (the other half is the current `acks` and `state`), i.e. room for their
+    /// temporary copies. Best effort: when it cannot be allocated the spool works as before.
+    static let stateReserveFileName = "state.reserve"
+    /// The windows grow faster than the reserve is refreshed (a backfill's first pages), so never less than this
+    /// (for spools of 1 MiB or more; it may exceed the part of `maxBytes` set aside for metadata by this much).
+    static let minimumStateReserve: UInt64 = 64 << 10
+
+    /// Allocates the reserve file to the current metadata reserve. Caller holds `meta` (or is the initializer).
+    func refreshStateReserve() {
+        let floor = configuration.maxBytes >= 1 << 20 ? Self.minimumStateReserve : 0
+        let size = max(floor, state.withLock { $0.metadataReserve(sinkNames: configuration.sinks) } / 2)
+        let path = configuration.directory + "/" + Self.stateReserveFileName
+        let old = SpoolDirectory.fileSize(path)
+        guard old < size else { return }
+        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return }
+        if posix_fallocate(descriptor, 0, off_t(size)) != 0 { _ = ftruncate(descriptor, 0) }
+        Glibc.close(descriptor)
+        let new = SpoolDirectory.fileSize(path)
+        state.withLock { $0.metadataFileBytes = $0.metadataFileBytes - min(old, $0.metadataFileBytes) + new }
+    }
+
+    /// Frees the reserve; true when there was one to free. Caller holds `meta`.
+    func releaseStateReserve() -> Bool {
+        let path = configuration.directory + "/" + Self.stateReserveFileName
+        let size = SpoolDirectory.fileSize(path)
+        guard size > 0, unlink(path) == 0 else { return false }
+        state.withLock { $0.metadataFileBytes -= min(size, $0.metadataFileBytes) }
+        return true
+    }
+
     /// `.dropOldest`: treats the oldest segment as acknowledged by every sink, counts its undelivered records as
     /// dropped, and deletes it. Caller holds `writer`. Returns false when there is nothing to drop.
     func dropOldestSegment() -> Bool {
-        let dropped = state.withLock { state -> Bool in
-            guard let oldest = state.segments.first else { return false }
+        let drop = state.withLock { state -> SpoolDrop? in
+            guard let oldest = state.segments.first else { return nil }
             let floor = state.minWatermark
+            var records: UInt64 = 0
             if oldest.lastSequence > floor {
-                let lost = state.holes.reduce(UInt64(0)) { total, hole in
-                    let low = max(hole.lowerBound, floor + 1)
-                    let high = min(hole.upperBound, oldest.lastSequence)
-                    return total + (low <= high ? high - low + 1 : 0)
-                }
-                state.droppedRecords += oldest.lastSequence - max(floor, oldest.firstSequence - 1) - lost
+                records = oldest.lastSequence - max(floor, oldest.firstSequence - 1)
+                    - Self.holeCount(state.holes, above: floor, through: oldest.lastSequence)
+                state.droppedRecords += records
+            }
+            var sinks: [String: SpoolDrop.SinkLoss] = [:]
+            for (name, sink) in state.sinks {
+                sinks[name] = Self.loss(of: sink, through: oldest.lastSequence, holes: state.holes)
             }
             for name in state.sinks.keys { state.sinks[name]?.forget(through: oldest.lastSequence, holes: state.holes) }
-            return true
+            return SpoolDrop(segmentID: oldest.id, sequences: oldest.firstSequence...max(oldest.firstSequence, oldest.lastSequence),
+                             records: records, sinks: sinks)
         }
-        return dropped && collectGarbage(includeActive: true)
+        guard let drop else { return false }
+        configuration.onDrop?(drop)
+        return collectGarbage(includeActive: true)
+    }
+
+    /// Sequences in (`floor`, `last`] lost to corruption (every sink counts them as acknowledged).
+    static func holeCount(_ holes: [ClosedRange<UInt64>], above floor: UInt64, through last: UInt64) -> UInt64 {
+        holes.reduce(UInt64(0)) { total, hole in
+            let low = max(hole.lowerBound, floor + 1)
+            let high = min(hole.upperBound, last)
+            return total + (low <= high ? high - low + 1 : 0)
+        }
+    }
+
+    /// What forgetting everything through `last` takes from one sink: its unacknowledged records, split by
+    /// whether they were ever handed to it (everything below `nextRead` was; a failed one waiting in `retry`
+    /// may still have arrived, so it counts as in flight).
+    static func loss(of sink: SinkState, through last: UInt64, holes: [ClosedRange<UInt64>]) -> SpoolDrop.SinkLoss {
+        guard last > sink.watermark else { return SpoolDrop.SinkLoss(undelivered: 0, inFlight: 0) }
+        let acknowledged = Int64(sink.ackedAbove.count { $0 <= last })
+        let unacknowledged = max(0, Int64(last - sink.watermark) - Int64(holeCount(holes, above: sink.watermark, through: last)) - acknowledged)
+        let firstUnread = max(sink.nextRead, sink.watermark + 1)
+        let neverHanded = firstUnread > last ? 0 : Int64(last - firstUnread + 1) - Int64(holeCount(holes, above: firstUnread - 1, through: last))
+        let undelivered = min(unacknowledged, max(0, neverHanded))
+        return SpoolDrop.SinkLoss(undelivered: UInt64(undelivered), inFlight: UInt64(unacknowledged - undelivered))
     }
 }

@@ -51,9 +51,21 @@ extension Spool {
                 // second for space freed by others, then repair the active segment on a fresh descriptor.
                 await waitForSpace(generation: generation, atMostSeconds: 1)
                 try Task.checkCancellation()
-                let available = SpoolDirectory.availableBytes(configuration.directory) ?? 0
-                if available >= batch.totalBytes + UInt64(SegmentHeader.size) + (64 << 10) {
-                    await SpoolThread.appends.run { [self] in _ = try? resume() }
+                // Acknowledgements only collect sealed segments; a full disk may be mostly the active one, fully
+                // delivered by now, and nothing else would ever delete it (the drain would wedge). The
+                // collection, the reserve and the repair do file I/O: on the append thread.
+                await SpoolThread.appends.run { [self] in
+                    writer.withLock { _ in _ = collectGarbage(includeActive: true) }
+                    let needed = batch.totalBytes + UInt64(SegmentHeader.size) + (64 << 10)
+                    var available = SpoolDirectory.availableBytes(configuration.directory) ?? 0
+                    if available < needed, state.withLock({ $0.segments.isEmpty }) {
+                        // Nothing left to collect, so `state` needs no room to be rewritten: the reserve is the only
+                        // space there is (found by the 20-minute chaos run: large dedupe windows on a small disk).
+                        if meta.withLock({ _ in releaseStateReserve() }) {
+                            available = SpoolDirectory.availableBytes(configuration.directory) ?? 0
+                        }
+                    }
+                    if available >= needed { _ = try? resume() }
                 }
             }
         }

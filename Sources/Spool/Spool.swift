@@ -6,7 +6,8 @@ import Glibc
 ///
 /// Layout of the directory: `segment-<20-digit id>.log` files (see `Segment.swift` and `RecordFrame.swift` for
 /// the byte layout), `acks` (per-sink watermarks), `state` (cursors and dedupe ids carried over from deleted
-/// segments) and `LOCK` (exclusive `flock`, so a second process gets ``SpoolError/locked(_:holder:)``).
+/// segments), `state.reserve` (space allocated ahead so `state` can be rewritten on a full disk) and `LOCK`
+/// (exclusive `flock`, so a second process gets ``SpoolError/locked(_:holder:)``).
 ///
 /// Invariants:
 /// - Data records are numbered 1, 2, 3, ... without gaps; sequence and segment ids are 64-bit and never reused.
@@ -53,6 +54,7 @@ public final class Spool: Sendable {
         sealer = Protected(nil)
         // Segments fully acknowledged before the last shutdown can go now.
         collectGarbage(includeActive: false)
+        meta.withLock { _ in refreshStateReserve() }
         // Sealed segments recovery had to scan (old format, crash before their sidecar): summarise them now.
         scheduleSidecars(state.withLock { state in state.segments.dropLast().filter { $0.sidecarBytes == 0 }.map(\.id) })
     }

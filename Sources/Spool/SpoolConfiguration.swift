@@ -21,6 +21,36 @@ public struct DedupeWindowLimits: Sendable, Equatable {
     }
 }
 
+/// What one `.dropOldest` deletion cost each sink: the records of the oldest segment it had not acknowledged.
+public struct SpoolDrop: Sendable, Equatable {
+    public struct SinkLoss: Sendable, Equatable {
+        /// Records never handed to the sink: it can never receive them.
+        public var undelivered: UInt64
+        /// Records handed to the sink but not acknowledged (in flight, or failed and waiting for a retry):
+        /// they may still have reached it, so they are dropped from the spool but not necessarily lost.
+        public var inFlight: UInt64
+
+        public init(undelivered: UInt64, inFlight: UInt64) {
+            self.undelivered = undelivered
+            self.inFlight = inFlight
+        }
+    }
+
+    public var segmentID: UInt64
+    /// The dropped segment's record sequences.
+    public var sequences: ClosedRange<UInt64>
+    /// Records no sink had acknowledged plus those only some had: what `Stats.droppedRecords` grew by.
+    public var records: UInt64
+    public var sinks: [String: SinkLoss]
+
+    public init(segmentID: UInt64, sequences: ClosedRange<UInt64>, records: UInt64, sinks: [String: SinkLoss]) {
+        self.segmentID = segmentID
+        self.sequences = sequences
+        self.records = records
+        self.sinks = sinks
+    }
+}
+
 extension Spool {
     /// Settings of one spool directory.
     public struct Configuration: Sendable {
@@ -42,6 +72,9 @@ extension Spool {
         /// Acknowledgement watermarks are persisted at most this often (and on `close`, and before a segment
         /// is deleted). Acks not yet persisted when the process dies cause re-delivery, never loss.
         public var ackPersistIntervalSeconds: Double
+        /// Told about every `.dropOldest` deletion before the segment's file is removed, so the loss can be
+        /// logged durably even if the process dies right after (the counter in `Stats` resets with it).
+        public var onDrop: (@Sendable (SpoolDrop) -> Void)?
 
         /// - Parameters:
         ///   - directory: spool directory (created if missing).

@@ -46,6 +46,7 @@ struct SpoolRecovery {
         let snapshot = loadMetadata(StateSnapshot.fileName, into: &state, decode: StateSnapshot.decode)
         state.metadataFileBytes = SpoolDirectory.fileSize(directory + "/" + AckLedger.fileName)
             + SpoolDirectory.fileSize(directory + "/" + StateSnapshot.fileName)
+            + SpoolDirectory.fileSize(directory + "/" + Spool.stateReserveFileName)
 
         let now = Clock.nowMillis()
         if let snapshot {

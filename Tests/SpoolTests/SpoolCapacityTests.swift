@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Spool
 
@@ -87,6 +88,51 @@ import Testing
         #expect(stats.droppedRecords + UInt64(entries.count) == 1000)
         #expect(entries.map(\.sequence) == Array(UInt64(1000 - entries.count + 1)...1000))
         #expect(entries.allSatisfy { Array($0.payload) == payload(Int($0.sequence) - 1, size: 400) })
+    }
+
+    /// The drop counter resets with the process, so each drop is reported (for a log line) before its file
+    /// goes, with what each sink loses: records it never got, and records in flight that may still arrive.
+    @Test func dropOldestReportsEachDropPerSinkBeforeDeletingIt() async throws {
+        let directory = TemporaryDirectory()
+        let reports = Mutex<[(SpoolDrop, segmentFileExisted: Bool)]>([])
+        var config = configuration(directory.spool, maxBytes: 128 << 10, segmentBytes: 16 << 10, policy: .dropOldest,
+                                   sinks: ["kafka", "syslog"])
+        let spoolDirectory = directory.spool
+        config.onDrop = { drop in
+            let existed = FileManager.default.fileExists(atPath: spoolDirectory + "/" + SegmentHeader.fileName(id: drop.segmentID))
+            reports.withLock { $0.append((drop, existed)) }
+        }
+        let spool = try Spool(configuration: config)
+        defer { spool.close() }
+        // kafka: the first 20 records read, 1...10 acknowledged, 11...20 in flight; 21...25 read and handed back.
+        try await spool.append((0..<25).map { payload($0, size: 400) })
+        let read = try spool.readAvailable(sink: "kafka", maxRecords: 25, maxBytes: 1 << 20)
+        #expect(read.map(\.sequence) == Array(1...25))
+        spool.acknowledge(sink: "kafka", sequences: 1...10)
+        spool.retry(sink: "kafka", sequences: 21...25)
+        for batch in 5..<200 {
+            try await spool.append((0..<5).map { payload(batch * 5 + $0, size: 400) })
+        }
+        let drops = reports.withLock { $0 }
+        #expect(!drops.isEmpty)
+        let reportedFirst = drops.allSatisfy { $0.segmentFileExisted }
+        #expect(reportedFirst, "reported before the segment file was deleted")
+        let reportedRecords = drops.map { $0.0.records }.reduce(0, +)
+        #expect(reportedRecords == spool.stats.droppedRecords)
+        let first = try #require(drops.first?.0)
+        #expect(first.sequences.lowerBound == 1)
+        let inFirst = first.sequences.count
+        // syslog read nothing: the whole segment is lost to it; kafka lost what it had not acknowledged.
+        #expect(first.sinks["syslog"] == SpoolDrop.SinkLoss(undelivered: UInt64(inFirst), inFlight: 0))
+        #expect(first.sinks["kafka"] == SpoolDrop.SinkLoss(undelivered: UInt64(inFirst - 25), inFlight: 15))
+        #expect(first.records == UInt64(inFirst))
+        for (drop, _) in drops.dropFirst() {
+            #expect(drop.sinks["kafka"] == SpoolDrop.SinkLoss(undelivered: UInt64(drop.sequences.count), inFlight: 0))
+            #expect(drop.sinks["syslog"] == drop.sinks["kafka"])
+        }
+        let undelivered = drops.map { $0.0.sinks["syslog"]?.undelivered ?? 0 }.reduce(0, +)
+        let remaining = try drain(spool, sink: "syslog").count
+        #expect(undelivered + UInt64(remaining) == 1000)
     }
 
     @Test func cancellingABlockedAppendThrowsCancellation() async throws {

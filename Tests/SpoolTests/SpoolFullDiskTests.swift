@@ -12,6 +12,89 @@ import Testing
         return mounted
     }()
 
+    /// Found by scripts/chaos.sh: segments delivered while the disk was full were deleted although `state` (their
+    /// cursors and dedupe ids) could not be written, so a source whose last pages were in them lost its cursor
+    /// and the restart reported the deleted sequences as corrupt.
+    @Test(.enabled(if: mountPermitted, "mounting a tmpfs is not permitted"))
+    func segmentsCollectedOnAFullDiskKeepEverySourcesCursor() async throws {
+        let directory = TemporaryDirectory("spool-full-state")
+        guard mount("tmpfs", directory.path, "tmpfs", 0, "size=512k") == 0 else {
+            Issue.record("mount failed: errno \(errno)")
+            return
+        }
+        defer { _ = umount2(directory.path, Int32(MNT_DETACH)) }
+        let config = configuration(directory.spool, maxBytes: 64 << 20, segmentBytes: 64 << 10, sinks: ["kafka"])
+        let spool = try Spool(configuration: config)
+        var next = 0
+        func page(_ source: String) -> (records: [[UInt8]], ids: [String]) {
+            defer { next += 8 }
+            // Long ids make the dedupe windows, and so `state`, larger than the space a full disk leaves.
+            return ((0..<8).map { payload(next + $0, size: 1000) }, (0..<8).map { String(repeating: "i", count: 300) + "\(next + $0)" })
+        }
+        // Source a's pages end up in sealed segments only; source b fills the disk after them.
+        for batch in 0..<20 {
+            let (records, ids) = page("a")
+            try await spool.append(records, cursor: ("a", "a\(batch)"), seen: ("a", ids))
+        }
+        var diskFull = false
+        for batch in 0..<1000 {
+            let (records, ids) = page("b")
+            do {
+                try await spool.append(records, cursor: ("b", "b\(batch)"), seen: ("b", ids))
+            } catch let error as SpoolError {
+                diskFull = error.isDiskFull
+                break
+            }
+        }
+        #expect(diskFull)
+        // Delivering everything lets the sealed segments go while the disk is still full.
+        let entries = try drain(spool, sink: "kafka")
+        spool.acknowledge(sink: "kafka", sequences: entries.map(\.sequence))
+        spool.close()
+        let reopened = try Spool(configuration: config)
+        defer { reopened.close() }
+        #expect(reopened.committedCursor(source: "a") == "a19")
+        #expect(reopened.stats.corruptRecordsSkipped == 0)
+    }
+
+    /// Found by scripts/chaos.sh: the disk filled with the active segment alone; once it was delivered nothing
+    /// deleted it (acknowledgements only collect sealed segments) and a page larger than the space left waited forever.
+    @Test(.enabled(if: mountPermitted, "mounting a tmpfs is not permitted"))
+    func aFullDiskHeldByTheDeliveredActiveSegmentIsFreedForTheNextPage() async throws {
+        let directory = TemporaryDirectory("spool-full-active")
+        guard mount("tmpfs", directory.path, "tmpfs", 0, "size=1m") == 0 else {
+            Issue.record("mount failed: errno \(errno)")
+            return
+        }
+        defer { _ = umount2(directory.path, Int32(MNT_DETACH)) }
+        // One segment can outgrow the disk: it stays the active one.
+        let config = configuration(directory.spool, maxBytes: 64 << 20, segmentBytes: 8 << 20, sinks: ["kafka"])
+        let spool = try Spool(configuration: config)
+        defer { spool.close() }
+        var committed = 0
+        do {
+            for batch in 0..<1000 {
+                try await spool.append((0..<16).map { payload(batch * 16 + $0, size: 1000) }, cursor: ("src", "\(batch)"))
+                committed += 16
+            }
+        } catch let error as SpoolError {
+            #expect(error.isDiskFull, "\(error)")
+        }
+        #expect(segmentFiles(directory.spool).count == 1)
+        let entries = try drain(spool, sink: "kafka")
+        #expect(entries.count == committed)
+        spool.acknowledge(sink: "kafka", sequences: entries.map(\.sequence))
+        // A page bigger than what the delivered active segment leaves free.
+        let page = (0..<500).map { payload(committed + $0, size: 1000) }
+        let appended = Task { try await spool.append(page, cursor: ("src", "big")) }
+        let deadline = Date().addingTimeInterval(15)
+        while spool.committedCursor(source: "src") != "big" && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(spool.committedCursor(source: "src") == "big", "the page still waits for space the delivered segment holds")
+        appended.cancel()
+        #expect(try drain(spool, sink: "kafka").count == 500)
+        #expect(spool.stats.corruptRecordsSkipped == 0)
+    }
+
     @Test(.enabled(if: mountPermitted, "mounting a tmpfs is not permitted"))
     func diskFullFailsTheBatchThenBlocksLosesNothingAndResumesWhenSpaceReturns() async throws {
         let directory = TemporaryDirectory("spool-full")

@@ -13,6 +13,7 @@ Control API (no auth):
                                                     waits LOOKALIKE_STALL_SECONDS (5) and sends the
                                                     rest (a network partition lands mid-response)
   POST /_control {"add": N}                         appends N newer events
+  POST /_control {"clear": true}                    drops the faults not yet served (answers their count)
   POST /_late {"count": N, "age": S}                appends N events dated S seconds ago, visible only
                                                     from now on (published late)
   GET  /_stats                                      counters and every event id
@@ -329,10 +330,13 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_control":
             request = json.loads(body or b"{}")
             with self.store.lock:
+                cleared = len(self.store.faults) if request.get("clear") else 0
+                if cleared:
+                    self.store.faults.clear()
                 self.store.faults.extend(request.get("faults", []))
             if request.get("add"):
                 self.store.add(int(request["add"]))
-            return self.send_json(200, {"ok": True})
+            return self.send_json(200, {"ok": True, "cleared": cleared})
         if path == "/_late" and method == "POST":
             request = json.loads(body or b"{}")
             ids = self.store.add_late(int(request.get("count", 1)), float(request.get("age", 600)), self.vendor)
