@@ -23,7 +23,10 @@ public final class SpoolRecordLog: RecordLog {
     /// chunks committed are skipped then, or each retry would append them once more and a disk with
     /// room for one chunk only would never see the page's end.
     public func append(_ envelopes: [[UInt8]], cursor: (source: String, value: String)?, seen: (source: String, eventIDs: [String])?) async throws {
-        let budget = Int(spool.configuration.segmentBytes / 2)
+        // Half of what a batch may take now (the rest is for the cursor and dedupe ids): the metadata
+        // reserve grows with the dedupe windows, and on a small spool a chunk cut to half a segment
+        // could no longer fit at all (found by the 20-minute chaos run: polling stopped for good).
+        let budget = max(1, Int(spool.largestBatchBytes / 2))
         let total = envelopes.reduce(0) { $0 + $1.count + Self.frameOverhead }
         guard total > budget, envelopes.count > 1 else {
             try await spool.append(envelopes, cursor: cursor, seen: seen)

@@ -71,6 +71,18 @@ extension Spool {
         }
     }
 
+    /// The largest batch an append can take now: a segment, and no more than `maxBytes` leaves beside what
+    /// the metadata files may need (which grows with the dedupe windows). Pages are cut to fit it.
+    public var largestBatchBytes: UInt64 {
+        largestBatch(reserve: state.withLock { $0.metadataReserve(sinkNames: configuration.sinks) })
+    }
+
+    private func largestBatch(reserve: UInt64) -> UInt64 {
+        let room = configuration.maxBytes > reserve ? configuration.maxBytes - reserve : 0
+        let capacity = min(segmentCapacity, room)
+        return capacity > UInt64(SegmentHeader.size) ? capacity - UInt64(SegmentHeader.size) : 0
+    }
+
     private enum AppendOutcome: Sendable {
         case written(ClosedRange<UInt64>?)
         case full(generation: UInt64)
@@ -97,7 +109,7 @@ extension Spool {
                 let reserve = state.metadataReserve(sinkNames: configuration.sinks)
                 if neverFits > segmentCapacity || neverFits + reserve > configuration.maxBytes {
                     throw SpoolError.batchNeverFits(batch.totalBytes,
-                                                    capacity: min(segmentCapacity, configuration.maxBytes - reserve))
+                                                    capacity: largestBatch(reserve: reserve))
                 }
                 let active = state.segments.last
                 let roll = active.map { $0.size + batch.totalBytes > segmentCapacity } ?? true
