@@ -13,8 +13,9 @@ import Synchronization
 /// consumers dedupe by the `id` header. A record Kafka can never take (bigger than
 /// `message.max.bytes`; rejected by the broker as invalid or corrupt when sent alone; not a
 /// record envelope at all) goes to a dead-letter file in the spool directory and is then
-/// acknowledged, instead of being redelivered forever. On a fatal producer error the producer is replaced and every batch waiting on it
-/// is failed, so the pipeline redelivers everything unacknowledged.
+/// acknowledged, instead of being redelivered forever. On a fatal producer error the producer is
+/// replaced and every batch waiting on it is failed, so the pipeline redelivers everything
+/// unacknowledged.
 public final class KafkaSink: RecordSink {
     public let name: String
     public let configuration: Configuration
@@ -60,12 +61,14 @@ public final class KafkaSink: RecordSink {
         guard !closed.load(ordering: .acquiring) else { throw SinkError("kafka sink \(name) is closed") }
         let entries = Self.sortedUnique(entries)
         guard !entries.isEmpty else { return [] }
-        let suspected = suspects.withLock { suspects in suspects.isEmpty ? [] : entries.filter { suspects.contains($0.sequence) } }
-        guard !suspected.isEmpty else { return try await produce(entries, alone: false) }
+        let isSuspect = suspects.withLock { suspects in suspects.isEmpty ? [] : entries.map { suspects.contains($0.sequence) } }
+        guard isSuspect.contains(true) else { return try await produce(entries, alone: false) }
         // Each suspect waits for its own report before the next is produced: alone in its request.
         var acknowledged: [UInt64] = []
-        for entry in suspected { acknowledged += try await produce([entry], alone: true) }
-        let rest = entries.filter { entry in !suspected.contains { $0.sequence == entry.sequence } }
+        var rest: [LogEntry] = []
+        for (entry, suspect) in zip(entries, isSuspect) {
+            if suspect { acknowledged += try await produce([entry], alone: true) } else { rest.append(entry) }
+        }
         if !rest.isEmpty { acknowledged += try await produce(rest, alone: false) }
         return acknowledged.sorted()
     }
