@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Logging
 import Metrics
@@ -36,6 +37,9 @@ public struct Pipeline: Sendable {
     public var servesPushedSources = false
     /// Each source's and sink's last error, for `GET /status`.
     public var lastErrors = LastErrors()
+    /// Cluster mode: polled sources run only while this replica owns them, and cursors delivered by
+    /// every sink are mirrored to the state topic (README "Cluster mode"). Nil: every source runs.
+    public var cluster: ClusterNode?
     /// Page buffers shared by all sources; one per core (see `PageWorkspaces`).
     let workspaces = PageWorkspaces(count: ProcessInfo.processInfo.activeProcessorCount)
 
@@ -52,7 +56,11 @@ public struct Pipeline: Sendable {
     /// - Throws: `PipelineError` (with `once`) naming each source or sink that kept failing.
     @discardableResult
     public func run(once: Bool) async throws -> PipelineSummary {
-        try await withThrowingTaskGroup(of: PipelineSummary.self) { group in
+        if once && cluster != nil {
+            throw PipelineError(failures: ["--once cannot run in cluster mode: which sources a replica polls is decided by the group; remove the cluster: block for a one-off run"])
+        }
+        cluster?.start()
+        return try await withThrowingTaskGroup(of: PipelineSummary.self) { group in
             for sink in sinks {
                 group.addTask { try await runSink(sink, once: once) }
             }
@@ -74,6 +82,9 @@ public struct Pipeline: Sendable {
                     }
                 }
             }
+            // Polling stopped: leave the group now so the other replicas take the sources over
+            // while this one drains its spool.
+            await cluster?.leaveGroup()
             if servesPushedSources && !once { try? await gracefulShutdown() }
             await log.closeForAppends()
             do {
@@ -83,6 +94,10 @@ public struct Pipeline: Sendable {
             } catch {
                 failures.append("\(error)")
             }
+            if let cluster {
+                if let through = await log.acknowledgedThrough() { cluster.acknowledged(through: through) }
+                await cluster.stop()
+            }
             await log.close()
             if !failures.isEmpty { throw PipelineError(failures: failures) }
             if cancelled { throw CancellationError() }
@@ -91,22 +106,50 @@ public struct Pipeline: Sendable {
     }
 
     private func runSource(_ run: SourceRun, once: Bool) async throws -> PipelineSummary {
+        guard let cluster else {
+            return try await pollSource(run, once: once, from: await log.committedCursor(source: run.source.id), while: nil)
+        }
+        // Cluster mode: poll only while owned; each assignment starts from the takeover cursor.
+        let source = run.source.id
+        var logger = self.logger
+        logger[metadataKey: "source"] = "\(source)"
+        var summary = PipelineSummary()
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let waited = try? await cancelWhenGracefulShutdown { await cluster.ownership.waitUntilOwned(source) }
+            guard let grant = waited ?? nil else { break }
+            let local = await log.committedCursor(source: source)
+            let start = await cluster.startingCursor(source: source, local: local)
+            guard cluster.ownership.holds(grant) else { continue }
+            logger.info("cluster: polling the source", metadata: ["from": "\(start.mirrored ? "mirrored cursor" : local != nil ? "local cursor" : "backfill")"])
+            summary.add(try await pollSource(run, once: false, from: start.cursor, while: grant))
+            logger.info("cluster: stopped polling the source (no longer owned)")
+        }
+        return summary
+    }
+
+    /// Polls one source from `cursor`; in cluster mode only while `grant` holds (checked before each page).
+    private func pollSource(_ run: SourceRun, once: Bool, from start: String?, while grant: SourceOwnership.Grant?) async throws -> PipelineSummary {
         let source = run.source
         var logger = self.logger
         logger[metadataKey: "source"] = "\(source.id)"
-        var cursor = await log.committedCursor(source: source.id)
+        var cursor = start
         var backoff = self.backoff
         var summary = PipelineSummary()
         let metrics = SourceMetrics(source: source.id)
         // Graceful shutdown (SIGTERM) stops polling after the current page; the sinks then drain.
+        let ownership = cluster?.ownership
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            // A revocation waits for the page between beginPage and endPage, never for the sleeps.
+            if let grant, let ownership, !ownership.beginPage(grant) { break }
             let page: RawPage?
             do {
                 page = try await source.nextPage(after: cursor)
                 backoff.reset()
             } catch is CancellationError {
+                if grant != nil { ownership?.endPage(source.id) }
                 break
             } catch {
+                if grant != nil { ownership?.endPage(source.id) }
                 metrics.errors.increment()
                 lastErrors.record(.sources, name: source.id, message: Redaction.text("\(error)"))
                 // A source that knows better (rate-limit reset, missing permission) sets the pace.
@@ -120,15 +163,31 @@ public struct Pipeline: Sendable {
                 continue
             }
             guard let page else {
+                if grant != nil { ownership?.endPage(source.id) }
                 metrics.lastSuccess.record(Timestamp.now().secondsSinceEpoch)
                 if once { break }
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: source.interval) }
                 continue
             }
-            let (count, newest) = try await workspaces.withWorkspace { workspace in
-                try await process(page, run: run, in: workspace, metrics: metrics, logger: logger)
+            let processed: (count: Int, newest: Timestamp?)
+            do {
+                processed = try await workspaces.withWorkspace { workspace in
+                    try await process(page, run: run, in: workspace, metrics: metrics, logger: logger)
+                }
+            } catch {
+                if grant != nil { ownership?.endPage(source.id) }
+                throw error
             }
-            if let next = page.cursor { cursor = next }
+            let (count, newest) = processed
+            if let next = page.cursor {
+                cursor = next
+                // Mirrored once every sink acknowledged every record through this page.
+                if let cluster, let through = await log.appendedThrough() {
+                    cluster.committed(source: source.id, cursor: next, throughSequence: through)
+                    if let acknowledged = await log.acknowledgedThrough() { cluster.acknowledged(through: acknowledged) }
+                }
+            }
+            if grant != nil { ownership?.endPage(source.id) }
             summary.polledPages += 1
             summary.polledRecords += count
             metrics.pages.increment()
@@ -245,6 +304,9 @@ public struct Pipeline: Sendable {
             do {
                 let acknowledged = try await sink.deliver(pending)
                 await log.acknowledge(sink: sink.name, sequences: acknowledged)
+                if let cluster, !acknowledged.isEmpty, let through = await log.acknowledgedThrough() {
+                    cluster.acknowledged(through: through)
+                }
                 metrics.acknowledged.increment(by: acknowledged.count)
                 if !acknowledged.isEmpty { metrics.lastSuccess.record(Timestamp.now().secondsSinceEpoch) }
                 delivered += acknowledged.count

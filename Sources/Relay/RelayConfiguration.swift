@@ -1,3 +1,4 @@
+import Cluster
 import Replay
 import Vendors
 import Webhooks
@@ -74,6 +75,8 @@ public struct RelayConfiguration: Sendable {
     public var drainTimeout: Duration
     /// The `webhooks:` section: the dedicated listener and limits for pushed sources.
     public var webhooks: WebhookSettings
+    /// The `cluster:` section: replicas sharing the polled sources (nil: this process polls them all).
+    public var cluster: ClusterConfiguration?
 
     /// The pushed sources (webhooks); the others are polled.
     public var webhookSources: [any WebhookSourceDefinition] {
@@ -169,6 +172,7 @@ public struct RelayConfiguration: Sendable {
             section.finish()
         }
         let webhooks = WebhookSettings(root.section("webhooks"))
+        let cluster = root.section("cluster").map { ClusterConfiguration($0) }
         // A delivery is stored as one record (its body twice at most: rawLog is a JSON string);
         // one that could never fit a spool segment is a config error now, not a 413 later.
         let segmentCapacity = RelayRuntime.segmentBytes(spoolMaxBytes: spool.maxBytes)
@@ -185,7 +189,7 @@ public struct RelayConfiguration: Sendable {
         return (RelayConfiguration(workspaceID: workspaceID, sources: sources, sinks: sinks, spool: spool,
                                    geoIPDatabases: databases, geoIPCacheSize: cacheSize, geoIPRefreshInterval: refreshInterval,
                                    httpListen: listen, readinessMaxAge: readinessMaxAge, readiness: readiness,
-                                   logLevel: level, logFormat: format, drainTimeout: drainTimeout, webhooks: webhooks), [])
+                                   logLevel: level, logFormat: format, drainTimeout: drainTimeout, webhooks: webhooks, cluster: cluster), [])
     }
 }
 

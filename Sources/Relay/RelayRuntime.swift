@@ -1,3 +1,4 @@
+import Cluster
 import Enrichment
 import Logging
 import Normalizers
@@ -20,6 +21,9 @@ public enum RelayRuntime {
         let spool = try Spool(configuration: spoolConfiguration(configuration, logger: logger))
         var pipeline = Pipeline(sources: sources, sinks: sinks, log: SpoolRecordLog(spool: spool), enrichers: geoIP.map { [$0] } ?? [], logger: logger)
         pipeline.servesPushedSources = !configuration.webhookSources.isEmpty
+        if let cluster = configuration.cluster {
+            pipeline.cluster = try ClusterNode(configuration: cluster, sourceIDs: sources.map(\.source.id), logger: logger)
+        }
         return pipeline
     }
 

@@ -70,6 +70,10 @@ public final class SpoolRecordLog: RecordLog {
 
     public func committedCursor(source: String) async -> String? { spool.committedCursor(source: source) }
 
+    public func appendedThrough() async -> UInt64? { spool.lastSequence }
+
+    public func acknowledgedThrough() async -> UInt64? { spool.acknowledgedThrough }
+
     public func read(sink: String, maxRecords: Int) async throws -> [LogEntry] {
         try await spool.read(sink: sink, maxRecords: maxRecords, maxBytes: maxReadBytes).map {
             LogEntry(sequence: $0.sequence, envelope: $0.payload)

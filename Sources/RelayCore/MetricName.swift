@@ -35,6 +35,17 @@ public enum MetricName {
     public static let sourceBackfillProgress = "auditrelay_source_backfill_progress_ratio"
     /// now − the stream's time cursor, by `source` and `stream`.
     public static let sourceBackfillBehind = "auditrelay_source_backfill_behind_seconds"
+    // Cluster mode (README "Cluster mode")
+    /// Polled sources this replica owns now (its share of the coordination topic's partitions).
+    public static let clusterOwnedSources = "auditrelay_cluster_owned_sources"
+    /// Rebalance callbacks (assignments and revocations) this replica served.
+    public static let clusterRebalances = "auditrelay_cluster_rebalances_total"
+    /// Mirror lag: cursor commits waiting for every sink's acknowledgement or for the state topic.
+    public static let clusterMirrorPending = "auditrelay_cluster_mirror_pending"
+    /// State records the brokers confirmed.
+    public static let clusterMirrorPublished = "auditrelay_cluster_mirror_published_total"
+    /// State topic records that did not decode (skipped, logged with the key and reason).
+    public static let clusterStateRecordsSkipped = "auditrelay_cluster_state_records_skipped_total"
     // Webhooks (pushed sources)
     /// Webhook requests answered, by source and HTTP status.
     public static let webhookRequests = "auditrelay_webhook_requests_total"

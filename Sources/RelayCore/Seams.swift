@@ -97,6 +97,11 @@ public protocol RecordLog: Sendable {
     func status() async -> RecordLogStatus
     /// Persists acknowledgements and releases the log; called once when the pipeline stops.
     func close() async
+    /// The sequence of the last record appended so far (read after an `append` returns: at least
+    /// that page's last record). Nil when the log does not number records durably.
+    func appendedThrough() async -> UInt64?
+    /// Every record through this sequence is acknowledged by every sink; nil like `appendedThrough`.
+    func acknowledgedThrough() async -> UInt64?
 }
 
 /// What operators need to know about the record log: how much is waiting, how old the oldest
@@ -136,6 +141,9 @@ public struct RecordLogStatus: Sendable, Equatable {
 }
 
 extension RecordLog {
+    public func appendedThrough() async -> UInt64? { nil }
+    public func acknowledgedThrough() async -> UInt64? { nil }
+
     public func append(_ envelopes: [[UInt8]], cursor: (source: String, value: String)?) async throws {
         try await append(envelopes, cursor: cursor, seen: nil)
     }

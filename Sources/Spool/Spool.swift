@@ -95,6 +95,12 @@ public final class Spool: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// The sequence of the last record appended (0 before the first).
+    public var lastSequence: UInt64 { state.withLock { $0.lastSequence } }
+
+    /// Every record through this sequence is acknowledged by every sink (the lowest sink watermark).
+    public var acknowledgedThrough: UInt64 { state.withLock { $0.minWatermark } }
+
     /// The last cursor committed for `source` whose batch is intact in the spool (or was delivered and deleted).
     public func committedCursor(source: String) -> String? {
         state.withLock { $0.cursors[source] }

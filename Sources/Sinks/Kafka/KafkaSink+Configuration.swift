@@ -139,9 +139,9 @@ public enum MessageField: String, Sendable, CaseIterable {
 }
 
 /// Setting librdkafka properties, with messages that never carry a secret value.
-enum KafkaProperties {
+public enum KafkaProperties {
     /// Sets one property; returns librdkafka's complaint, if any.
-    static func set(_ conf: OpaquePointer, _ property: String, _ value: Secret) -> String? {
+    public static func set(_ conf: OpaquePointer, _ property: String, _ value: Secret) -> String? {
         var error = [CChar](repeating: 0, count: 512)
         let result = rd_kafka_conf_set(conf, property, value.reveal(), &error, error.count)
         guard result != RD_KAFKA_CONF_OK else { return nil }
@@ -153,7 +153,7 @@ enum KafkaProperties {
     }
 
     /// Properties whose values are credentials or key material: never shown, even as written.
-    static func isSensitive(_ property: String) -> Bool {
+    public static func isSensitive(_ property: String) -> Bool {
         let lowered = property.lowercased()
         return ["password", "secret", "key", "pem", "token", "sasl.username", "sasl.oauthbearer", "credential"]
             .contains { lowered.contains($0) }
@@ -163,7 +163,7 @@ enum KafkaProperties {
 extension String {
     /// Replaces every occurrence of `value` (as librdkafka quotes it back) with `shown`; if the
     /// value still appears somewhere, drops the detail entirely rather than risk printing it.
-    func redacting(_ value: String, as shown: String) -> String {
+    public func redacting(_ value: String, as shown: String) -> String {
         guard !value.isEmpty else { return self }
         let replaced = replacingAll("\"\(value)\"", with: shown)
         return replaced.contains(value) ? "rejected by librdkafka: invalid value \(shown)" : replaced

@@ -17,6 +17,8 @@ Control API (no auth):
   POST /_late {"count": N, "age": S}                appends N events dated S seconds ago, visible only
                                                     from now on (published late)
   GET  /_stats                                      counters and every event id
+  GET  /_requests                                   data requests a vendor labelled (who polled what when):
+                                                    [[label, start, end], ...] in epoch seconds
 Command line (every look-alike): --events N, --span S, --newest-age A, --page-delay s, --tls CERT KEY,
   --client-ips A,B,...: the events' client addresses cycle through these instead of the vendor's
   documentation ranges (for vendors whose events carry one; the demo passes addresses that the
@@ -46,6 +48,7 @@ class Store:
         self.stats = {"token_requests": 0, "data_requests": 0, "auth_failures": 0, "faults_served": [], "bad_requests": [],
                       "proxied_requests": 0, "gzipped_responses": 0, "stalled_responses": 0}
         self.client_ports = set()
+        self.requests = []  # (label, start, end) of labelled data requests (`record_request`)
         now = time.time()
         for index in range(count):
             self._append(round(spread_time(now, index, count, span, newest_age), 3))
@@ -78,6 +81,12 @@ class Store:
             if hook:
                 hook(ids, now)
         return ids
+
+    def record_request(self, label, start, end):
+        """Notes that `label` (e.g. which replica polled which source) made a data request from
+        `start` to `end`, for GET /_requests."""
+        with self.lock:
+            self.requests.append((label, start, end))
 
     def bad_request(self, reason):
         with self.lock:
@@ -341,6 +350,10 @@ class Handler(BaseHTTPRequestHandler):
             request = json.loads(body or b"{}")
             ids = self.store.add_late(int(request.get("count", 1)), float(request.get("age", 600)), self.vendor)
             return self.send_json(200, {"ok": True, "ids": ids})
+        if path == "/_requests":
+            with self.store.lock:
+                requests = [list(entry) for entry in self.store.requests]
+            return self.send_json(200, requests)
         if path == "/_stats":
             with self.store.lock:
                 stats = dict(self.store.stats)

@@ -15,7 +15,7 @@ Vendor extras:
   `after` is answered 400 as an invalid cursor), "expire" (OAuth access tokens become invalid;
   SSWS tokens stay valid).
 
-Command line: okta.py --events N --span S [--newest-age A] [--token T] [--denied-token D]
+Command line: okta.py --events N --span S [--newest-age A] [--token T] [--token-prefix P] [--denied-token D]
                       [--client-id C --public-key-pem FILE] [--rate-limit L] [--page-delay s]
                       [--client-ips A,B,...] (client.ipAddress and the first ipChain entry)
 """
@@ -162,6 +162,7 @@ class Okta:
         self.store = store
         self.lock = threading.Lock()
         self.ssws_token = arguments.token
+        self.token_prefix = arguments.token_prefix
         self.denied_token = arguments.denied_token
         self.client_id = arguments.client_id
         self.public_key = None
@@ -347,6 +348,9 @@ class Okta:
         credential = credential.strip()
         if scheme == "SSWS" and self.ssws_token and credential == self.ssws_token:
             return True
+        if scheme == "SSWS" and self.token_prefix and credential.startswith(self.token_prefix):
+            handler.request_label = credential[len(self.token_prefix):]
+            return True
         if scheme == "Bearer":
             with self.lock:
                 expiry = self.access_tokens.get(credential)
@@ -384,6 +388,15 @@ class Okta:
         return self.send_error(handler, 400, "E0000001", "'%s': %s" % (name, cause), ["%s: %s" % (name, cause)], headers=rate)
 
     def handle_logs(self, handler, method, query):
+        started = time.time()
+        handler.request_label = None
+        try:
+            return self.serve_logs(handler, method, query)
+        finally:
+            if handler.request_label is not None:
+                self.store.record_request(handler.request_label, started, time.time())
+
+    def serve_logs(self, handler, method, query):
         self.store.count("data_requests")
         rate, limited = self.rate_headers()
         if method != "GET":
@@ -599,6 +612,8 @@ def make_event(n, event_id, t):
 if __name__ == "__main__":
     lookalike.serve(Okta(), make_event, [
         lambda p: p.add_argument("--token", help="SSWS API token that may read the System Log"),
+        lambda p: p.add_argument("--token-prefix", help="every SSWS token starting with this is accepted, and the rest of it labels "
+                                 "the request in GET /_requests (e.g. <replica>/<source>: which replica polled which source when)"),
         lambda p: p.add_argument("--denied-token", help="SSWS API token without permission (403 E0000006)"),
         lambda p: p.add_argument("--client-id", help="OAuth service app client id"),
         lambda p: p.add_argument("--public-key-pem", help="PEM public key of the service app's RS256 signing key"),

@@ -1,16 +1,22 @@
 import CRdKafka
 import Foundation
-import TestHelpers
 
 /// One message read back from the cluster.
-struct ConsumedMessage {
-    var topic: String
-    var key: String?
-    var headers: [String: String]
-    var value: String
+public struct ConsumedMessage: Sendable {
+    public var topic: String
+    public var key: String?
+    public var headers: [String: String]
+    public var value: String
+
+    public init(topic: String, key: String?, headers: [String: String], value: String) {
+        self.topic = topic
+        self.key = key
+        self.headers = headers
+        self.value = value
+    }
 
     /// The record's `id`, from the JSON value.
-    var recordID: String? {
+    public var recordID: String? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(value.utf8)) as? [String: Any] else { return nil }
         return object["id"] as? String
     }
@@ -18,8 +24,8 @@ struct ConsumedMessage {
 
 /// Reads every message of every topic starting with `prefix`, from the beginning to the end of
 /// each partition, with a plain librdkafka consumer (assign, no group rebalancing).
-enum KafkaReader {
-    static func readAll(bootstrap: String, topicPrefix: String, timeout: Duration = .seconds(60)) throws -> [ConsumedMessage] {
+public enum KafkaReader {
+    public static func readAll(bootstrap: String, topicPrefix: String, timeout: Duration = .seconds(60)) throws -> [ConsumedMessage] {
         let conf = rd_kafka_conf_new()
         var error = [CChar](repeating: 0, count: 512)
         for (key, value) in [("bootstrap.servers", bootstrap), ("group.id", "test-reader-\(UUID())"),

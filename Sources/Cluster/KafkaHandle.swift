@@ -1,0 +1,101 @@
+import CRdKafka
+import Logging
+import RelayCore
+import Sinks
+
+/// What librdkafka's callbacks need from Swift: where its log lines and errors go and, for the
+/// group member, who handles a rebalance. Set as the handle's opaque; lives as long as the handle.
+final class KafkaCallbacks: @unchecked Sendable {
+    let logger: Logger
+    let role: String
+    /// Called on the consumer's poll thread (inside `rd_kafka_consumer_poll`/`close`).
+    var rebalance: ((OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> Void)?
+    /// The state writer's delivery reports: the message's opaque (its version) and its error.
+    var delivered: ((UInt64, rd_kafka_resp_err_t) -> Void)?
+
+    init(logger: Logger, role: String) {
+        self.logger = logger
+        self.role = role
+    }
+
+    static func from(_ opaque: UnsafeMutableRawPointer?) -> KafkaCallbacks? {
+        opaque.map { Unmanaged<KafkaCallbacks>.fromOpaque($0).takeUnretainedValue() }
+    }
+}
+
+/// Creates a librdkafka client of `type` from `properties`, with log lines and errors going to
+/// `callbacks.logger`. The caller destroys the handle and then releases `callbacks`.
+/// - Throws: `ClusterGlueError` naming the property librdkafka refused, never its value.
+func makeKafkaHandle(_ type: rd_kafka_type_t, properties: [(key: String, value: Secret)], callbacks: KafkaCallbacks,
+                     configure: (OpaquePointer) -> Void = { _ in }) throws -> OpaquePointer {
+    guard let conf = rd_kafka_conf_new() else { throw ClusterGlueError("cluster: cannot allocate a librdkafka configuration") }
+    for (key, value) in properties {
+        if let problem = KafkaProperties.set(conf, key, value) {
+            rd_kafka_conf_destroy(conf)
+            throw ClusterGlueError("cluster: librdkafka property \(key) \(problem.redacting(value.reveal(), as: "<redacted>"))")
+        }
+    }
+    rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(callbacks).toOpaque())
+    rd_kafka_conf_set_log_cb(conf) { handle, level, facility, message in
+        guard let handle, let callbacks = KafkaCallbacks.from(rd_kafka_opaque(handle)) else { return }
+        let text = message.map { String(cString: $0) } ?? ""
+        let from = facility.map { String(cString: $0) } ?? ""
+        // librdkafka's levels are syslog's: 0-3 errors, 4 warning, the rest is chatter.
+        if level <= 4 {
+            callbacks.logger.warning("librdkafka: \(text)", metadata: ["cluster": "\(callbacks.role)", "facility": "\(from)"])
+        } else {
+            callbacks.logger.debug("librdkafka: \(text)", metadata: ["cluster": "\(callbacks.role)", "facility": "\(from)"])
+        }
+    }
+    rd_kafka_conf_set_error_cb(conf) { handle, code, reason, opaque in
+        guard let callbacks = KafkaCallbacks.from(opaque) else { return }
+        let text = reason.map { String(cString: $0) } ?? ""
+        callbacks.logger.warning("kafka error: \(String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(code)))): \(text)",
+                                 metadata: ["cluster": "\(callbacks.role)"])
+    }
+    configure(conf)
+    var error = [CChar](repeating: 0, count: 512)
+    guard let handle = rd_kafka_new(type, conf, &error, error.count) else {
+        rd_kafka_conf_destroy(conf)
+        throw ClusterGlueError("cluster: cannot create the \(callbacks.role) client: \(cString(error))")
+    }
+    return handle
+}
+
+/// The partition ids of `topic` from the brokers' metadata.
+/// - Throws: `ClusterGlueError` when the metadata cannot be read or the topic does not exist.
+func topicPartitions(_ handle: OpaquePointer, topic: String, timeout: Duration) throws -> [Int32] {
+    guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else {
+        throw ClusterGlueError("cluster: cannot create a handle for topic \(topic)")
+    }
+    defer { rd_kafka_topic_destroy(topicHandle) }
+    var metadata: UnsafePointer<rd_kafka_metadata>?
+    let code = rd_kafka_metadata(handle, 0, topicHandle, &metadata, Int32(clamping: timeout.milliseconds))
+    guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+        throw ClusterGlueError("cluster: cannot read the metadata of topic \(topic): \(String(cString: rd_kafka_err2str(code)))")
+    }
+    defer { rd_kafka_metadata_destroy(metadata) }
+    guard metadata.pointee.topic_cnt == 1 else { throw ClusterGlueError("cluster: topic \(topic) is not in the brokers' metadata") }
+    let entry = metadata.pointee.topics[0]
+    if entry.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || entry.partition_cnt == 0 {
+        throw ClusterGlueError("cluster: topic \(topic) does not exist; create it (see README, Cluster mode)")
+    }
+    guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+        throw ClusterGlueError("cluster: topic \(topic): \(String(cString: rd_kafka_err2str(entry.err)))")
+    }
+    return (0..<Int(entry.partition_cnt)).map { entry.partitions[$0].id }
+}
+
+func cString(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}
+
+/// A problem of the cluster's Kafka clients (not of the model).
+public struct ClusterGlueError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,175 @@
+import CRdKafka
+import Foundation
+import Logging
+import Metrics
+import RelayCore
+import Synchronization
+
+/// Reads the state topic from its beginning, all partitions, without a consumer group, into a
+/// `MirroredStateTable` (latest value per key, as compaction would leave it), and keeps reading.
+///
+/// `waitUntilCaughtUp()` is the takeover barrier: it takes the partitions' high watermarks when
+/// called and returns once everything below them was applied, so a cursor the previous owner
+/// mirrored before the assignment is seen. One librdkafka consumer on its own thread.
+final class StateReader: @unchecked Sendable {
+    private struct CatchUp {
+        var target: [Int32: Int64]?
+        var waiters: [CheckedContinuation<Void, Never>]
+    }
+
+    private let topic: String
+    private let logger: Logger
+    private let callbacks: KafkaCallbacks
+    private let handle: OpaquePointer
+    private let table = Mutex(MirroredStateTable())
+    /// Requests not yet given a target, and those waiting for theirs.
+    private let catchUps = Mutex<(pending: [CheckedContinuation<Void, Never>], waiting: [CatchUp], stopped: Bool)>(([], [], false))
+    private let stopping = Mutex(false)
+    private let finished = DispatchSemaphore(value: 0)
+    private var thread: Thread?
+    private let skipped = Counter(label: MetricName.clusterStateRecordsSkipped)
+
+    init(configuration: ClusterConfiguration, clientID: String, logger: Logger) throws {
+        topic = configuration.stateTopic
+        self.logger = logger
+        callbacks = KafkaCallbacks(logger: logger, role: "state-reader")
+        handle = try makeKafkaHandle(RD_KAFKA_CONSUMER, properties: configuration.readerProperties(clientID: clientID), callbacks: callbacks)
+        rd_kafka_poll_set_consumer(handle)
+    }
+
+    deinit {
+        rd_kafka_destroy(handle)
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "cluster-state-reader"
+        self.thread = thread
+        thread.start()
+    }
+
+    func stop() {
+        guard thread != nil else { return }
+        stopping.withLock { $0 = true }
+        finished.wait()
+        thread = nil
+    }
+
+    /// The mirrored cursor of `source` as read so far.
+    func cursor(source: String) -> String? { table.withLock { $0.cursor(source: source) } }
+
+    /// Returns once every state record written before this call has been applied (or the reader stopped).
+    func waitUntilCaughtUp() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let stopped = catchUps.withLock { state -> Bool in
+                if state.stopped { return true }
+                state.pending.append(continuation)
+                return false
+            }
+            if stopped { continuation.resume() }
+        }
+    }
+
+    private var isStopping: Bool { stopping.withLock { $0 } }
+
+    private func run() {
+        defer {
+            rd_kafka_consumer_close(handle)
+            let waiters = catchUps.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.stopped = true
+                defer { state.pending = []; state.waiting = [] }
+                return state.pending + state.waiting.flatMap(\.waiters)
+            }
+            for waiter in waiters { waiter.resume() }
+            finished.signal()
+        }
+        var partitions: [Int32] = []
+        var warned = false
+        while partitions.isEmpty && !isStopping {
+            do {
+                partitions = try topicPartitions(handle, topic: topic, timeout: .seconds(5))
+            } catch {
+                if !warned { logger.warning("cluster: cannot read the state topic yet; retrying every 2s", metadata: ["error": "\(error)"]) }
+                warned = true
+                Thread.sleep(forTimeInterval: 2)
+            }
+        }
+        guard !isStopping else { return }
+        let assignment = rd_kafka_topic_partition_list_new(Int32(partitions.count))
+        for partition in partitions {
+            rd_kafka_topic_partition_list_add(assignment, topic, partition)?.pointee.offset = Int64(RD_KAFKA_OFFSET_BEGINNING)
+        }
+        rd_kafka_assign(handle, assignment)
+        rd_kafka_topic_partition_list_destroy(assignment)
+        // The next offset to read per partition (past every applied record).
+        var positions = Dictionary(uniqueKeysWithValues: partitions.map { ($0, Int64(0)) })
+        var lastWatermarkWarning = Date.distantPast
+        while !isStopping {
+            if let message = rd_kafka_consumer_poll(handle, 100) {
+                apply(message.pointee, positions: &positions)
+                rd_kafka_message_destroy(message)
+                // Drain what is already fetched before looking at the barriers again.
+                while let next = rd_kafka_consumer_poll(handle, 0) {
+                    apply(next.pointee, positions: &positions)
+                    rd_kafka_message_destroy(next)
+                }
+            }
+            // New barriers: one watermark query serves every request that arrived meanwhile.
+            let fresh = catchUps.withLock { state -> [CheckedContinuation<Void, Never>] in
+                defer { state.pending = [] }
+                return state.pending
+            }
+            if !fresh.isEmpty {
+                if let target = highWatermarks(partitions) {
+                    catchUps.withLock { $0.waiting.append(CatchUp(target: target, waiters: fresh)) }
+                } else {
+                    catchUps.withLock { $0.pending.insert(contentsOf: fresh, at: 0) }
+                    if Date().timeIntervalSince(lastWatermarkWarning) > 10 {
+                        logger.warning("cluster: cannot read the state topic's watermarks; sources being taken over wait")
+                        lastWatermarkWarning = Date()
+                    }
+                }
+            }
+            let done = catchUps.withLock { state -> [CheckedContinuation<Void, Never>] in
+                var done: [CheckedContinuation<Void, Never>] = []
+                state.waiting.removeAll { catchUp in
+                    guard let target = catchUp.target, target.allSatisfy({ positions[$0.key, default: 0] >= $0.value }) else { return false }
+                    done += catchUp.waiters
+                    return true
+                }
+                return done
+            }
+            for waiter in done { waiter.resume() }
+        }
+    }
+
+    private func apply(_ message: rd_kafka_message_t, positions: inout [Int32: Int64]) {
+        if message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+            // At the end: nothing below this offset is left to read (covers compacted-away tails).
+            positions[message.partition] = max(positions[message.partition, default: 0], message.offset)
+            return
+        }
+        guard message.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            logger.warning("cluster: state topic read error", metadata: ["error": "\(String(cString: rd_kafka_err2str(message.err)))"])
+            return
+        }
+        positions[message.partition] = max(positions[message.partition, default: 0], message.offset + 1)
+        let key = message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) } ?? []
+        let value = message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) }
+        if let warning = table.withLock({ $0.apply(key: key, value: value) }) {
+            skipped.increment()
+            logger.warning("cluster: state record skipped", metadata: ["reason": "\(warning)"])
+        }
+    }
+
+    /// Each partition's high watermark now, or nil when a broker did not answer.
+    private func highWatermarks(_ partitions: [Int32]) -> [Int32: Int64]? {
+        var result: [Int32: Int64] = [:]
+        for partition in partitions {
+            var low: Int64 = 0, high: Int64 = 0
+            guard rd_kafka_query_watermark_offsets(handle, topic, partition, &low, &high, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+            result[partition] = high
+        }
+        return result
+    }
+}
