@@ -26,13 +26,13 @@ import Testing
             gate.committed(source: "b", cursor: "b@\(sequence + 1)", throughSequence: sequence + 1)
         }
         let released = gate.release(acknowledgedThrough: 7)
-        #expect(released.map(\.cursor) == ["a@7", "b@6"])  // in sequence order
+        #expect(released.map(\.cursor) == ["b@6", "a@7"])  // in sequence order
         #expect(gate.pendingCount == 3)  // a@9, b@8, b@10
     }
 
     @Test func whenFullTheNewestPendingEntryIsReplaced() {
         var gate = CursorMirrorGate(maxPendingPerSource: 3)
-        for sequence in UInt64(1)...6 { gate.committed(source: "a", cursor: "a@\(sequence)", throughSequence: sequence * 10) }
+        for sequence in UInt64(1)...6 { gate.committed(source: "a", cursor: "a@\(sequence * 10)", throughSequence: sequence * 10) }
         #expect(gate.pendingCount == 3)  // a@10, a@20, a@60
         #expect(gate.release(acknowledgedThrough: 59).map(\.cursor) == ["a@20"])  // not a@30..a@50: dropped, not early
         #expect(gate.release(acknowledgedThrough: 60).map(\.cursor) == ["a@60"])

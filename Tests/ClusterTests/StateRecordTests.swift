@@ -66,7 +66,7 @@ import Testing
         let cases: [(value: [UInt8], reason: String)] = [
             ([2] + Array(#"{"since":"2026-03-01T12:00:00Z"}"#.utf8), "unknown format version 2"),
             ([], "empty value"),
-            ([1] + Array(#"{"since":7}"#.utf8), "not a stream's poll state"),
+            ([1] + Array(#"{"pos":"p2"}"#.utf8), "not a stream's poll state"),  // no `since`
             ([1] + Array("{not json".utf8), "not a stream's poll state"),
             ([1, 0xFF, 0xFE], "not UTF-8"),
         ]
