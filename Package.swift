@@ -97,6 +97,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Cluster mode: replicas share the sources through a Kafka consumer group and mirror cursors
+        // to a state topic. Model/ is the pure logic (partitioning, mirror gate, state records).
+        .target(
+            name: "Cluster",
+            dependencies: ["RelayCore", "Polling", "CRdKafka", .product(name: "Logging", package: "swift-log")]
+        ),
         // Running as a sidecar: health/readiness/metrics endpoint, log format.
         .target(
             name: "Operations",
@@ -160,6 +166,7 @@ let package = Package(
             name: "PollingTests",
             dependencies: ["Polling", "RelayCore", "TestHelpers", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Polling", "RelayCore", "TestHelpers"]),
         .testTarget(
             name: "VendorsTests",
             dependencies: ["Vendors", "Replay", "Polling", "Webhooks", "Relay", "RelayCore", "Normalizers", "Sinks", "TestHelpers", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]

@@ -155,6 +155,23 @@ public struct PollState: Sendable, Equatable {
     }
 }
 
+extension PollState {
+    /// This one stream's state as JSON, exactly as it appears inside `SourceCursor.encoded` (what
+    /// cluster mode mirrors per stream to its state topic).
+    public var encoded: String {
+        var writer = JSONWriter(capacity: 128)
+        write(to: &writer)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// Parses `encoded`; nil for anything else.
+    public init?(decoding text: String) {
+        let document = JSONDocument()
+        guard let root = try? document.parse(Array(text.utf8)), root.kind == .object else { return nil }
+        self.init(root)
+    }
+}
+
 /// Where a whole source stands: each stream's `PollState`, and a credential the vendor rotated
 /// (sealed, see `CredentialState`). Serialized into the cursor string the pipeline commits
 /// through the record log only after the page carrying it is durable, so every stream's progress

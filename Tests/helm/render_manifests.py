@@ -2,7 +2,8 @@
 
     python Tests/helm/render_manifests.py OUT_DIR
 
-One sub-folder per value set: default, full (ci/full-values.yaml), no-persistence, sidecar.
+One sub-folder per value set: default, full (ci/full-values.yaml), cluster (ci/cluster-values.yaml),
+no-persistence, sidecar.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ CHART_DIR = REPO_ROOT / "Helm" / "auditrelay"
 
 def value_sets() -> dict[str, dict]:
     full = yaml.safe_load((CHART_DIR / "ci" / "full-values.yaml").read_text())
+    cluster = yaml.safe_load((CHART_DIR / "ci" / "cluster-values.yaml").read_text())
     return {
         "default": {},
         "full": full,
+        "cluster": cluster,
         "no-persistence": {"persistence": {"enabled": False}},
         "sidecar": {"mode": "sidecar"},
     }

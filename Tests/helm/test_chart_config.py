@@ -10,7 +10,7 @@ import yaml
 
 from conftest import REPO_ROOT
 
-ALLOWED_TOP_LEVEL_KEYS = {"workspaceID", "sources", "sinks", "spool", "geoip", "http", "log"}
+ALLOWED_TOP_LEVEL_KEYS = {"workspaceID", "sources", "sinks", "spool", "geoip", "http", "log", "cluster"}
 
 
 def checksum(rendered) -> str:

@@ -93,7 +93,23 @@ from /metrics). The StatefulSet keeps auditrelay's default, pipeline. */}}
 {{- end }}
 {{- $_ := set $cfg "geoip" (dict "databases" $paths) }}
 {{- end }}
+{{- if .Values.cluster.enabled }}
+{{- $_ := set $cfg "cluster" (include "auditrelay.clusterConfig" . | fromYaml) }}
+{{- end }}
 {{- toYaml $cfg }}
+{{- end }}
+
+{{/*
+The config's `cluster:` block from the cluster.* values, in the keys auditrelay's config reads.
+*/}}
+{{- define "auditrelay.clusterConfig" -}}
+{{- $c := .Values.cluster }}
+{{- $kafka := dict "brokers" $c.kafka.brokers }}
+{{- with $c.kafka.librdkafka }}
+{{- $_ := set $kafka "librdkafka" . }}
+{{- end }}
+{{- $block := dict "kafka" $kafka "group" (default (include "auditrelay.fullname" .) $c.group) "stateTopic" $c.stateTopic "coordinationTopic" $c.coordinationTopic }}
+{{- toYaml $block }}
 {{- end }}
 
 {{- define "auditrelay.configChecksum" -}}
@@ -133,6 +149,17 @@ unknown keys are checked by values.schema.json; these are the cross-field rules 
 {{- if .Values.geoip.volume }}{{ $sources = add1 $sources }}{{ end }}
 {{- if ne $sources 1 }}
 {{- fail (printf "geoip.enabled needs exactly one of geoip.existingClaim, geoip.hostPath.path, geoip.image.reference, geoip.volume; %d are set" $sources) }}
+{{- end }}
+{{- end }}
+{{- if .Values.cluster.enabled }}
+{{- if not .Values.cluster.kafka.brokers }}
+{{- fail "cluster.enabled needs cluster.kafka.brokers: the replicas coordinate through Kafka" }}
+{{- end }}
+{{- if hasKey $cfg "cluster" }}
+{{- fail "cluster.enabled renders the config's cluster block from the cluster.* values; remove config.cluster (set it in one place only)" }}
+{{- end }}
+{{- if eq .Values.cluster.stateTopic .Values.cluster.coordinationTopic }}
+{{- fail (printf "cluster.stateTopic and cluster.coordinationTopic must differ (both are %q)" .Values.cluster.stateTopic) }}
 {{- end }}
 {{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.service.enabled) }}
