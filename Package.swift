@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "Relay",
             dependencies: [
-                "RelayCore", "Replay", "Polling", "Vendors", "Webhooks", "Normalizers", "Enrichment", "Sinks", "Spool",
+                "RelayCore", "Replay", "Polling", "Vendors", "Webhooks", "Normalizers", "Enrichment", "Sinks", "Spool", "Cluster",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -101,7 +101,8 @@ let package = Package(
         // to a state topic. Model/ is the pure logic (partitioning, mirror gate, state records).
         .target(
             name: "Cluster",
-            dependencies: ["RelayCore", "Polling", "CRdKafka", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["RelayCore", "Polling", "CRdKafka", .product(name: "Logging", package: "swift-log"),
+                           "Sinks", .product(name: "Metrics", package: "swift-metrics")]
         ),
         // Running as a sidecar: health/readiness/metrics endpoint, log format.
         .target(
@@ -148,7 +149,7 @@ let package = Package(
         // Delay and random loss for packets an iptables NFQUEUE rule hands it (netem without sch_netem).
         .executableTarget(name: "netfault-queue", path: "Tools/netfault-queue", linkerSettings: [.linkedLibrary("netfilter_queue"), .linkedLibrary("nfnetlink")]),
         // Shared by the test targets that run real processes: where the repository and the built products are.
-        .target(name: "TestHelpers", path: "Tests/TestHelpers"),
+        .target(name: "TestHelpers", dependencies: ["CRdKafka"], path: "Tests/TestHelpers"),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
         .testTarget(name: "NormalizersTests", dependencies: ["Vendors", "Normalizers", "RelayCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayCore", "Replay", "Vendors", "Normalizers", "Sinks"]),
@@ -166,7 +167,7 @@ let package = Package(
             name: "PollingTests",
             dependencies: ["Polling", "RelayCore", "TestHelpers", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Polling", "RelayCore", "TestHelpers"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Polling", "RelayCore", "TestHelpers", "Relay", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "VendorsTests",
             dependencies: ["Vendors", "Replay", "Polling", "Webhooks", "Relay", "RelayCore", "Normalizers", "Sinks", "TestHelpers", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
