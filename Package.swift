@@ -121,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "AuditRelayCLI",
             dependencies: [
-                "Relay", "RelayCore", "Replay", "Vendors", "Webhooks", "Normalizers", "Polling", "Operations", "Spool", "Enrichment", "GeoIP",
+                "Relay", "RelayCore", "Replay", "Vendors", "Webhooks", "Normalizers", "Polling", "Operations", "Spool", "Enrichment", "GeoIP", "Cluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -19,7 +19,7 @@ struct CheckReport: Sendable {
     }
 
     struct Component: Sendable {
-        /// `source`, `sink` or `geoip`.
+        /// `source`, `sink`, `cluster` or `geoip`.
         var kind: String
         /// The source's id, the sink's name, the database's path.
         var name: String

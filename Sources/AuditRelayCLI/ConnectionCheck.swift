@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import GeoIP
 import Polling
@@ -26,6 +27,9 @@ struct ConnectionCheck: Sendable {
         }
         for sink in configuration.sinks {
             checks.append { await check(sink) }
+        }
+        if let cluster = configuration.cluster {
+            checks.append { await check(cluster) }
         }
         for path in configuration.geoIPDatabases {
             // Local files: read and verified without a deadline (a large City database takes a few seconds).
@@ -178,6 +182,17 @@ struct ConnectionCheck: Sendable {
             component.rows = [.ok("writable", "standard output")]
         }
         return component
+    }
+
+    /// Cluster mode: the brokers answer and both topics exist.
+    private func check(_ cluster: ClusterConfiguration) async -> CheckReport.Component {
+        let component = CheckReport.Component(kind: "cluster", name: cluster.group, type: "kafka", rows: [])
+        let timeout = timeout
+        return await withDeadline(component) {
+            var checked = component
+            checked.rows = await Self.onThread { cluster.probe(timeout: timeout) }.map(Self.row)
+            return checked
+        }
     }
 
     /// The topics the configured sources' records go to.

@@ -26,6 +26,8 @@ final class GroupMembership: @unchecked Sendable {
     private let ownedGauge = Gauge(label: MetricName.clusterOwnedSources)
     /// Set on the poll thread once the coordination topic's partition count is known.
     private var partitioning: SourcePartitioning?
+    /// Whether an assignment (even an empty one) ever arrived: see `deinit`.
+    private let assigned = Atomic<Bool>(false)
 
     init(configuration: ClusterConfiguration, sourceIDs: [String], ownership: SourceOwnership, clientID: String, logger: Logger) throws {
         self.configuration = configuration
@@ -45,7 +47,14 @@ final class GroupMembership: @unchecked Sendable {
     }
 
     deinit {
-        rd_kafka_destroy(handle)
+        // librdkafka before 2.3 asserts when a cooperative-sticky consumer that never received an
+        // assignment is destroyed (its assignor state is still NULL; confluentinc/librdkafka#4312,
+        // Debian 12 ships 2.0.2). Such a consumer, already closed, is left to the process's exit.
+        if assigned.load(ordering: .acquiring) {
+            rd_kafka_destroy(handle)
+        } else {
+            _ = Unmanaged.passRetained(callbacks)
+        }
     }
 
     func start() {
@@ -111,6 +120,7 @@ final class GroupMembership: @unchecked Sendable {
         rebalances.increment()
         switch code {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            assigned.store(true, ordering: .releasing)
             let error = cooperative ? rd_kafka_incremental_assign(handle, list) : nil
             if !cooperative { rd_kafka_assign(handle, list) }
             if let error {

@@ -62,22 +62,19 @@ func makeKafkaHandle(_ type: rd_kafka_type_t, properties: [(key: String, value: 
     return handle
 }
 
-/// The partition ids of `topic` from the brokers' metadata.
+/// The partition ids of `topic` from the brokers' metadata. Every topic's metadata is asked for:
+/// a request naming the topic would make a broker with `auto.create.topics.enable` create it,
+/// with the broker's defaults (a state topic that is not compacted).
 /// - Throws: `ClusterGlueError` when the metadata cannot be read or the topic does not exist.
 func topicPartitions(_ handle: OpaquePointer, topic: String, timeout: Duration) throws -> [Int32] {
-    guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else {
-        throw ClusterGlueError("cluster: cannot create a handle for topic \(topic)")
-    }
-    defer { rd_kafka_topic_destroy(topicHandle) }
     var metadata: UnsafePointer<rd_kafka_metadata>?
-    let code = rd_kafka_metadata(handle, 0, topicHandle, &metadata, Int32(clamping: timeout.milliseconds))
+    let code = rd_kafka_metadata(handle, 1, nil, &metadata, Int32(clamping: timeout.milliseconds))
     guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
-        throw ClusterGlueError("cluster: cannot read the metadata of topic \(topic): \(String(cString: rd_kafka_err2str(code)))")
+        throw ClusterGlueError("cluster: cannot read the brokers' metadata (for topic \(topic)): \(String(cString: rd_kafka_err2str(code)))")
     }
     defer { rd_kafka_metadata_destroy(metadata) }
-    guard metadata.pointee.topic_cnt == 1 else { throw ClusterGlueError("cluster: topic \(topic) is not in the brokers' metadata") }
-    let entry = metadata.pointee.topics[0]
-    if entry.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || entry.partition_cnt == 0 {
+    let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
+    guard let entry = topics.first(where: { String(cString: $0.topic) == topic }), entry.partition_cnt > 0 else {
         throw ClusterGlueError("cluster: topic \(topic) does not exist; create it (see README, Cluster mode)")
     }
     guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR else {

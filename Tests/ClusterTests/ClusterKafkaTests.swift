@@ -39,6 +39,16 @@ import Testing
         #expect(!c.mirrored && c.cursor == "local-c")
     }
 
+    @Test func connectionCheckFindsBothTopicsAndNamesAMissingOne() throws {
+        let cluster = try MockCluster(brokers: 1, topics: ["co": 32])
+        defer { cluster.stop() }
+        let steps = ClusterConfiguration(brokers: cluster.bootstrap, group: "g", stateTopic: "st", coordinationTopic: "co").probe(timeout: .seconds(5))
+        #expect(steps.map(\.check) == ["coordinationTopic", "stateTopic"])
+        #expect(steps[0].passed && steps[0].detail == "co: 32 partitions", "\(steps[0])")
+        #expect(!steps[1].passed && steps[1].detail.contains("topic st does not exist"), "\(steps[1])")
+        #expect(steps[1].fix?.contains("cleanup.policy=compact") == true)
+    }
+
     @Test func groupMembersShareTheSourcesAndTakeOverOnLeave() async throws {
         let cluster = try MockCluster(brokers: 1, topics: ["st": 2, "co": 16])
         defer { cluster.stop() }

@@ -51,10 +51,12 @@ import Glibc
         let victimSources = Set(owners.filter { $0.value == "r2" }.map(\.key))
         #expect(!victimSources.isEmpty)
 
-        try await rig.vendor.addEvents(50)
+        // Under load: new events keep arriving before, during and after the kill.
+        let load = rig.startLoad()
+        defer { load.cancel() }
+        try await Task.sleep(for: .seconds(2))
         let killedAt = Date().timeIntervalSince1970
         rig.kill(2, signal: SIGKILL)
-        try await rig.vendor.addEvents(50)
         var takeover: [String: Double] = [:]
         try await waitUntil(seconds: 60, "every source of the killed replica polled by another") {
             let polls = try await rig.polls()
@@ -63,15 +65,18 @@ import Glibc
             }
             return takeover.count == victimSources.count
         }
+        try await Task.sleep(for: .seconds(2))
+        load.cancel()
+        _ = await load.result
         try await rig.waitUntilEverythingInKafka(seconds: 90)
         let slowest = takeover.values.max() ?? 0
         let (total, distinct) = try rig.kafkaCounts()
         print("cluster SIGKILL: \(victimSources.count) sources taken over in \(String(format: "%.1f", takeover.values.min() ?? 0))–\(String(format: "%.1f", slowest)) s (session timeout \(Rig.sessionTimeout) s, interval 1 s); \(total) records in Kafka, \(total - distinct) duplicates, 0 missing")
         // The session timeout, then the mock coordinator's rebalance: it checks sessions once a second and
         // then waits session timeout − 1 s for the survivors to rejoin (a real broker completes the join
-        // once every live member rejoined, one heartbeat later), then one poll interval, plus 3 s for the
+        // once every live member rejoined, one heartbeat later), then one poll interval, plus 5 s for the
         // sync, the state catch-up and a loaded machine.
-        let bound = Rig.sessionTimeout + 1 + (Rig.sessionTimeout - 1) + 1 + 3
+        let bound = Rig.sessionTimeout + 1 + (Rig.sessionTimeout - 1) + 1 + 5
         #expect(slowest <= bound, "takeover took \(slowest) s (bound \(bound) s)")
     }
 
@@ -81,12 +86,7 @@ import Glibc
         defer { rig.stop() }
         try rig.startReplica(1)
         try await rig.waitUntilEverythingInKafka(seconds: 120)
-        let load = Task {
-            while !Task.isCancelled {
-                try? await rig.vendor.addEvents(10)
-                try? await Task.sleep(for: .milliseconds(300))
-            }
-        }
+        let load = rig.startLoad()
         defer { load.cancel() }
         let scaledUpAt = Date().timeIntervalSince1970
         try rig.startReplica(2)
@@ -181,6 +181,16 @@ final class Rig: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         lock.withLock { replicas[number] = process }
+    }
+
+    /// Adds 10 events (for every source) every 300 ms until cancelled.
+    func startLoad() -> Task<Void, Never> {
+        Task { [vendor] in
+            while !Task.isCancelled {
+                try? await vendor.addEvents(10)
+                try? await Task.sleep(for: .milliseconds(300))
+            }
+        }
     }
 
     func kill(_ number: Int, signal: Int32) {
