@@ -48,7 +48,8 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try ConfigFile.load(config)
         guard connect else {
-            print("\(config): ok (\(configuration.sources.count) source\(configuration.sources.count == 1 ? "" : "s"), \(configuration.sinks.count) sink\(configuration.sinks.count == 1 ? "" : "s"))")
+            let cluster = configuration.cluster.map { ", cluster group \($0.group)" } ?? ""
+            print("\(config): ok (\(configuration.sources.count) source\(configuration.sources.count == 1 ? "" : "s"), \(configuration.sinks.count) sink\(configuration.sinks.count == 1 ? "" : "s")\(cluster))")
             return
         }
         let report = await ConnectionCheck(configuration: configuration, timeout: Self.duration(timeout) ?? .seconds(10)).run()
