@@ -49,9 +49,10 @@ public final class ClusterNode: Sendable {
     }
 
     /// Where `source` starts after this replica was assigned it: waits until the state topic was
-    /// read up to its end as of now, then the mirrored cursor, else `local` (the spool's).
-    public func startingCursor(source: String, local: String?) async -> (cursor: String?, mirrored: Bool) {
-        await reader.waitUntilCaughtUp()
+    /// read up to its end as of now, then the mirrored cursor, else `local` (the spool's). Nil when
+    /// the wait was cancelled or the cluster stopped first (then the source must not start).
+    public func startingCursor(source: String, local: String?) async -> (cursor: String?, mirrored: Bool)? {
+        guard await reader.waitUntilCaughtUp() else { return nil }
         let mirrored = reader.cursor(source: source)
         return (TakeoverRule.startingCursor(mirrored: mirrored, local: local), mirrored != nil)
     }

@@ -12,9 +12,30 @@ import Synchronization
 /// called and returns once everything below them was applied, so a cursor the previous owner
 /// mirrored before the assignment is seen. One librdkafka consumer on its own thread.
 final class StateReader: @unchecked Sendable {
+    private typealias Waiter = (id: UInt64, continuation: CheckedContinuation<Bool, Never>)
+
     private struct CatchUp {
-        var target: [Int32: Int64]?
-        var waiters: [CheckedContinuation<Void, Never>]
+        var target: [Int32: Int64]
+        var waiters: [Waiter]
+    }
+
+    private struct Barriers {
+        /// Requests not yet given a target, and those waiting for theirs.
+        var pending: [Waiter] = []
+        var waiting: [CatchUp] = []
+        var stopped = false
+        var nextID: UInt64 = 0
+
+        /// Removes the waiter `id` wherever it is.
+        mutating func remove(_ id: UInt64) -> CheckedContinuation<Bool, Never>? {
+            if let index = pending.firstIndex(where: { $0.id == id }) { return pending.remove(at: index).continuation }
+            for index in waiting.indices {
+                if let found = waiting[index].waiters.firstIndex(where: { $0.id == id }) {
+                    return waiting[index].waiters.remove(at: found).continuation
+                }
+            }
+            return nil
+        }
     }
 
     private let topic: String
@@ -22,8 +43,7 @@ final class StateReader: @unchecked Sendable {
     private let callbacks: KafkaCallbacks
     private let handle: OpaquePointer
     private let table = Mutex(MirroredStateTable())
-    /// Requests not yet given a target, and those waiting for theirs.
-    private let catchUps = Mutex<(pending: [CheckedContinuation<Void, Never>], waiting: [CatchUp], stopped: Bool)>(([], [], false))
+    private let catchUps = Mutex(Barriers())
     private let stopping = Mutex(false)
     private let finished = DispatchSemaphore(value: 0)
     private var thread: Thread?
@@ -58,15 +78,24 @@ final class StateReader: @unchecked Sendable {
     /// The mirrored cursor of `source` as read so far.
     func cursor(source: String) -> String? { table.withLock { $0.cursor(source: source) } }
 
-    /// Returns once every state record written before this call has been applied (or the reader stopped).
-    func waitUntilCaughtUp() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let stopped = catchUps.withLock { state -> Bool in
-                if state.stopped { return true }
-                state.pending.append(continuation)
-                return false
+    /// Returns true once every state record written before this call has been applied; false when
+    /// the wait was cancelled or the reader stopped first.
+    func waitUntilCaughtUp() async -> Bool {
+        let id = catchUps.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let refused = catchUps.withLock { state -> Bool in
+                    if state.stopped || Task.isCancelled { return true }
+                    state.pending.append((id, continuation))
+                    return false
+                }
+                if refused { continuation.resume(returning: false) }
             }
-            if stopped { continuation.resume() }
+        } onCancel: {
+            catchUps.withLock { $0.remove(id) }?.resume(returning: false)
         }
     }
 
@@ -75,12 +104,12 @@ final class StateReader: @unchecked Sendable {
     private func run() {
         defer {
             rd_kafka_consumer_close(handle)
-            let waiters = catchUps.withLock { state -> [CheckedContinuation<Void, Never>] in
+            let waiters = catchUps.withLock { state -> [Waiter] in
                 state.stopped = true
                 defer { state.pending = []; state.waiting = [] }
                 return state.pending + state.waiting.flatMap(\.waiters)
             }
-            for waiter in waiters { waiter.resume() }
+            for waiter in waiters { waiter.continuation.resume(returning: false) }
             finished.signal()
         }
         var partitions: [Int32] = []
@@ -115,31 +144,31 @@ final class StateReader: @unchecked Sendable {
                 }
             }
             // New barriers: one watermark query serves every request that arrived meanwhile.
-            let fresh = catchUps.withLock { state -> [CheckedContinuation<Void, Never>] in
-                defer { state.pending = [] }
-                return state.pending
-            }
+            // The watermarks are taken after the requests arrived, so each barrier covers everything
+            // written before its request.
+            let fresh = Set(catchUps.withLock { $0.pending.map(\.id) })
             if !fresh.isEmpty {
                 if let target = highWatermarks(partitions) {
-                    catchUps.withLock { $0.waiting.append(CatchUp(target: target, waiters: fresh)) }
-                } else {
-                    catchUps.withLock { $0.pending.insert(contentsOf: fresh, at: 0) }
-                    if Date().timeIntervalSince(lastWatermarkWarning) > 10 {
-                        logger.warning("cluster: cannot read the state topic's watermarks; sources being taken over wait")
-                        lastWatermarkWarning = Date()
+                    catchUps.withLock { state in
+                        // Only the requests made before the watermarks were taken (not cancelled since).
+                        state.waiting.append(CatchUp(target: target, waiters: state.pending.filter { fresh.contains($0.id) }))
+                        state.pending.removeAll { fresh.contains($0.id) }
                     }
+                } else if Date().timeIntervalSince(lastWatermarkWarning) > 10 {
+                    logger.warning("cluster: cannot read the state topic's watermarks; sources being taken over wait")
+                    lastWatermarkWarning = Date()
                 }
             }
-            let done = catchUps.withLock { state -> [CheckedContinuation<Void, Never>] in
-                var done: [CheckedContinuation<Void, Never>] = []
+            let done = catchUps.withLock { state -> [Waiter] in
+                var done: [Waiter] = []
                 state.waiting.removeAll { catchUp in
-                    guard let target = catchUp.target, target.allSatisfy({ positions[$0.key, default: 0] >= $0.value }) else { return false }
+                    guard catchUp.target.allSatisfy({ positions[$0.key, default: 0] >= $0.value }) else { return false }
                     done += catchUp.waiters
                     return true
                 }
                 return done
             }
-            for waiter in done { waiter.resume() }
+            for waiter in done { waiter.continuation.resume(returning: true) }
         }
     }
 

@@ -26,7 +26,10 @@ final class StateWriter: @unchecked Sendable {
     private let logger: Logger
     private let callbacks: KafkaCallbacks
     private let handle: OpaquePointer
-    private let topic: OpaquePointer
+    /// Created on the writer's thread once the topic is known to exist: a producer's topic handle
+    /// asks for the topic's metadata, which makes a broker with `auto.create.topics.enable` create
+    /// it with the broker's defaults (not compacted).
+    private var topic: OpaquePointer?
     private let pending = Mutex(Pending())
     private let wake = NSCondition()
     private var woken = false
@@ -45,16 +48,11 @@ final class StateWriter: @unchecked Sendable {
                 callbacks.delivered?(UInt64(UInt(bitPattern: message.pointee._private)), message.pointee.err)
             }
         }
-        guard let topic = rd_kafka_topic_new(handle, configuration.stateTopic, nil) else {
-            rd_kafka_destroy(handle)
-            throw ClusterGlueError("cluster: cannot create a handle for the state topic \(configuration.stateTopic)")
-        }
-        self.topic = topic
         callbacks.delivered = { [unowned self] version, error in delivered(version: version, error: error) }
     }
 
     deinit {
-        rd_kafka_topic_destroy(topic)
+        if let topic { rd_kafka_topic_destroy(topic) }
         rd_kafka_destroy(handle)
     }
 
@@ -107,6 +105,17 @@ final class StateWriter: @unchecked Sendable {
 
     private func run() {
         defer { finished.signal() }
+        var warned = false
+        while topic == nil && !isStopping {
+            do {
+                _ = try topicPartitions(handle, topic: topicName, timeout: .seconds(5))
+                topic = rd_kafka_topic_new(handle, topicName, nil)
+            } catch {
+                if !warned { logger.warning("cluster: cannot write the state topic yet; retrying every 2s", metadata: ["error": "\(error)"]) }
+                warned = true
+            }
+            if topic == nil { wake.withLock { _ = wake.wait(until: Date().addingTimeInterval(2)) } }
+        }
         while !isStopping {
             produceQueued()
             rd_kafka_poll(handle, 0)
@@ -146,6 +155,7 @@ final class StateWriter: @unchecked Sendable {
     }
 
     private func produce(_ key: [UInt8], _ value: [UInt8]?, version: UInt64) -> rd_kafka_resp_err_t {
+        guard let topic else { return RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC }
         let opaque = UnsafeMutableRawPointer(bitPattern: UInt(version))
         let result: Int32 = key.withUnsafeBytes { keyBytes in
             if let value {

@@ -118,7 +118,8 @@ public struct Pipeline: Sendable {
             let waited = try? await cancelWhenGracefulShutdown { await cluster.ownership.waitUntilOwned(source) }
             guard let grant = waited ?? nil else { break }
             let local = await log.committedCursor(source: source)
-            let start = await cluster.startingCursor(source: source, local: local)
+            let catchUp = try? await cancelWhenGracefulShutdown { await cluster.startingCursor(source: source, local: local) }
+            guard let start = catchUp ?? nil else { continue }
             guard cluster.ownership.holds(grant) else { continue }
             logger.info("cluster: polling the source", metadata: ["from": "\(start.mirrored ? "mirrored cursor" : local != nil ? "local cursor" : "backfill")"])
             summary.add(try await pollSource(run, once: false, from: start.cursor, while: grant))
