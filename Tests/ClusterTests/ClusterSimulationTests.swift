@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// Issue #21's simulation: 500 sources, 10 replicas, 50k events/s, random crashes (half of them
+/// losing the spool volume), restarts and sink outages over two simulated days, with the real
+/// partitioning, mirror gate, state records and takeover rule (see ClusterModel.swift).
+@Suite struct ClusterSimulationTests {
+    static let seed: UInt64 = 20_261_207
+
+    /// `AUDITRELAY_CLUSTER_SIM_DAYS` runs longer (or shorter) than the CI's two days.
+    static let days = ProcessInfo.processInfo.environment["AUDITRELAY_CLUSTER_SIM_DAYS"].flatMap(Double.init) ?? 2
+
+    @Test func twoSimulatedDaysOfCrashesLoseNothingAndKeepOwnershipBounded() throws {
+        var settings = ClusterSimulation.Settings(seed: Self.seed)
+        settings.faultPhase = Int(Self.days * 86_400)
+        let started = ContinuousClock.now
+        var simulation = try ClusterSimulation(settings)
+        let report = simulation.run()
+        print("""
+            cluster simulation (seed \(Self.seed), \(Self.days) days, \(ContinuousClock.now - started)): \(report.eventsProduced) events, \(report.crashes) crashes \
+            (\(report.volumesLost) volumes lost), \(report.rebalanceRounds) rebalance rounds, \(report.takeovers) takeovers; \
+            unowned p50 \(report.percentile(0.5)) s, p99 \(report.percentile(0.99)) s, max \(report.longestUnowned) s \
+            (bound \(report.unownedBound) s); \(report.rebalanceOverlaps) rebalance overlaps (longest \(report.longestRebalanceOverlap) s); \
+            \(report.mirrorWrites) cursors mirrored; duplicates \(report.duplicates) \
+            (\(String(format: "%.4f", report.duplicateRatio * 100)) % of deliveries); lost \(report.lost)
+            """)
+        #expect(report.crashes >= Int(Self.days * 25), "the run must exercise crashes")
+        #expect(report.volumesLost >= Int(Self.days * 10))
+        #expect(report.eventsProduced == 50_000 * Int64(settings.faultPhase))
+        #expect(report.lost == 0, "\(report.sourcesWithLoss) sources lost events")
+        #expect(report.mirroredAhead == 0, "a cursor reached the state topic before every sink acknowledged its data")
+        #expect(report.mirrorErrors == 0)
+        #expect(report.stateWarnings == 0)
+        #expect(report.unownedOverBound == 0, "longest unowned period \(report.longestUnowned) s, bound \(report.unownedBound) s")
+        #expect(report.doubleOwned == 0, "two replicas owned one source at once")
+        #expect(report.overlapOutsideRebalance == 0, "longest overlap \(report.longestRebalanceOverlap) s")
+        #expect(report.rebalanceOverlaps > 0, "slow pages must outlast the revocation wait sometimes")
+        #expect(report.duplicates > 0, "takeovers from the mirrored cursor fetch some events again")
+        #expect(report.maxGatePending > 0)
+    }
+
+    /// The assertions can fail: mirroring a cursor before the sinks acknowledged its data loses
+    /// events when the old owner's volume is lost.
+    @Test func mirroringBeforeAcknowledgementIsCaught() throws {
+        var settings = ClusterSimulation.Settings(seed: Self.seed)
+        settings.faultPhase = 6 * 3_600
+        settings.mode = .mirrorBeforeAcknowledgement
+        settings.meanSecondsBetweenSinkOutages = 1_800
+        var simulation = try ClusterSimulation(settings)
+        let report = simulation.run()
+        #expect(report.mirroredAhead > 0)
+        #expect(report.lost > 0)
+    }
+
+    /// The assertions can fail: a replica that keeps polling after revocation is a second owner.
+    @Test func pollingAfterRevocationIsCaught() throws {
+        var settings = ClusterSimulation.Settings(seed: Self.seed)
+        settings.faultPhase = 6 * 3_600
+        settings.mode = .pollingContinuesAfterRevocation
+        var simulation = try ClusterSimulation(settings)
+        let report = simulation.run()
+        #expect(report.doubleOwned > 0)
+        #expect(report.overlapOutsideRebalance > 0)
+    }
+}
