@@ -33,11 +33,18 @@ import Glibc
         #expect(Set(shares.keys) == ["r1", "r2", "r3"], "every replica owns sources: \(shares)")
         let (total, distinct) = try rig.kafkaCounts()
         print("cluster 3 replicas: \(polls.count) polls, shares \(shares.sorted { $0.key < $1.key }), ownership changes \(runs.values.map { $0.count - 1 }.reduce(0, +)), overlaps \(overlaps.count), \(total) records in Kafka, \(total - distinct) duplicates")
+        var ownedTotal = 0.0
         for replica in 1...3 {
             let log = try rig.log(replica)
             #expect(log.contains("cluster: sources assigned"), "r\(replica) logged its assignment")
             #expect(!log.contains("tok-r"), "no token in r\(replica)'s log")
+            let metrics = try await rig.metrics(replica)
+            ownedTotal += Rig.metric("auditrelay_cluster_owned_sources", in: metrics) ?? 0
+            #expect((Rig.metric("auditrelay_cluster_mirror_published_total", in: metrics) ?? 0) > 0, "r\(replica) mirrored cursors")
+            #expect(Rig.metric("auditrelay_cluster_mirror_pending", in: metrics) != nil)
+            #expect((Rig.metric("auditrelay_cluster_rebalances_total", in: metrics) ?? 0) >= 1)
         }
+        #expect(ownedTotal == Double(Rig.sourceCount), "the owned-sources gauges add up to every source")
     }
 
     @Test
@@ -162,7 +169,7 @@ final class Rig: @unchecked Sendable {
               - {type: kafka, brokers: "\(cluster.bootstrap)", topic: relay.cluster, compression: lz4}
             spool: {dir: \(work)/spool-r\(number), maxBytes: 64MiB}
             http: {listen: "127.0.0.1:0"}
-            log: {level: info, format: text}
+            log: {level: info, format: json}
             shutdown: {drainTimeout: 20s}
             cluster:
               kafka:
@@ -203,6 +210,24 @@ final class Rig: @unchecked Sendable {
         try await waitUntil(seconds: seconds, "r\(number) exits") { !process.isRunning }
         process.waitUntilExit()
         return process.terminationStatus
+    }
+
+    /// `GET /metrics` of replica `number` (its port from the `listening` log line).
+    func metrics(_ number: Int) async throws -> String {
+        var port: Int?
+        try await waitUntil(seconds: 30, "r\(number)'s listening port in its log") {
+            for line in try log(number).split(separator: "\n") where line.contains("\"message\":\"listening\"") {
+                if let range = line.range(of: #""port":""#) { port = Int(line[range.upperBound...].prefix { $0.isNumber }) }
+            }
+            return port != nil
+        }
+        let response = try await HTTPClient().send(HTTPRequest(url: "http://127.0.0.1:\(port ?? 0)/metrics"))
+        return String(decoding: response.body, as: UTF8.self)
+    }
+
+    /// The value of the first sample of `name` (without labels) in a Prometheus text exposition.
+    static func metric(_ name: String, in text: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 
     func log(_ number: Int) throws -> String {
