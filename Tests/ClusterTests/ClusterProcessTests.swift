@@ -88,6 +88,36 @@ import Glibc
     }
 
     @Test
+    func allBrokersDownLosesNothing() async throws {
+        let rig = try Rig(events: 100)
+        defer { rig.stop() }
+        for replica in 1...3 { try rig.startReplica(replica) }
+        try await rig.waitUntilEverythingInKafka(seconds: 120)
+        try await rig.waitUntilSettled(replicas: ["r1", "r2", "r3"])
+        let load = rig.startLoad()
+        defer { load.cancel() }
+        // Longer than the session timeout: every replica's assignment is lost and polling stops.
+        try rig.cluster.command("down -1")
+        let downAt = Date().timeIntervalSince1970
+        try await Task.sleep(for: .seconds(Rig.sessionTimeout + 6))
+        let lastPollWhileDown = try await rig.polls().filter { $0.start > downAt }.map(\.end).max() ?? downAt
+        try rig.cluster.command("up -1")
+        let upAt = Date().timeIntervalSince1970
+        try await waitUntil(seconds: 60, "every source polled again after the brokers returned") {
+            Set(try await rig.polls().filter { $0.start > upAt }.map(\.source)).count == Rig.sourceCount
+        }
+        // The slowest source's first poll after the brokers returned.
+        let firstPolls = Dictionary(try await rig.polls().filter { $0.start > upAt }.map { ($0.source, $0.start) }, uniquingKeysWith: min)
+        let resumed = (firstPolls.values.max() ?? upAt) - upAt
+        load.cancel()
+        _ = await load.result
+        try await rig.waitUntilEverythingInKafka(seconds: 120)
+        let (total, distinct) = try rig.kafkaCounts()
+        print("cluster brokers down \(Int(Rig.sessionTimeout + 6)) s: polling stopped \(String(format: "%.1f", lastPollWhileDown - downAt)) s after the outage began, every source polled again within \(String(format: "%.1f", resumed)) s of the brokers' return; \(distinct) distinct records, \(total - distinct) duplicates, 0 missing")
+        #expect(lastPollWhileDown - downAt <= Rig.sessionTimeout + 3, "no replica polls long after it lost its assignment")
+    }
+
+    @Test
     func scaleOneToThreeToOneUnderLoadLosesNothing() async throws {
         let rig = try Rig(events: 100)
         defer { rig.stop() }
