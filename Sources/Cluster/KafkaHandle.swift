@@ -40,8 +40,9 @@ func makeKafkaHandle(_ type: rd_kafka_type_t, properties: [(key: String, value: 
         guard let handle, let callbacks = KafkaCallbacks.from(rd_kafka_opaque(handle)) else { return }
         let text = message.map { String(cString: $0) } ?? ""
         let from = facility.map { String(cString: $0) } ?? ""
-        // librdkafka's levels are syslog's: 0-3 errors, 4 warning, the rest is chatter.
-        if level <= 4 {
+        // librdkafka's levels are syslog's: 0-3 errors, 4 warning, the rest is chatter. CONFWARN
+        // says a consumer property (session.timeout.ms) is ignored by the state writer, a producer.
+        if level <= 4 && from != "CONFWARN" {
             callbacks.logger.warning("librdkafka: \(text)", metadata: ["cluster": "\(callbacks.role)", "facility": "\(from)"])
         } else {
             callbacks.logger.debug("librdkafka: \(text)", metadata: ["cluster": "\(callbacks.role)", "facility": "\(from)"])
