@@ -191,14 +191,21 @@ final class StateReader: @unchecked Sendable {
         }
     }
 
-    /// Each partition's high watermark now, or nil when a broker did not answer.
+    /// Each partition's high watermark now, or nil when a broker did not answer. One ListOffsets
+    /// request per broker for all partitions at once ("latest", timestamp -1), not one per partition.
     private func highWatermarks(_ partitions: [Int32]) -> [Int32: Int64]? {
-        var result: [Int32: Int64] = [:]
+        guard let list = rd_kafka_topic_partition_list_new(Int32(partitions.count)) else { return nil }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
         for partition in partitions {
-            var low: Int64 = 0, high: Int64 = 0
-            guard rd_kafka_query_watermark_offsets(handle, topic, partition, &low, &high, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
-            result[partition] = high
+            rd_kafka_topic_partition_list_add(list, topic, partition)?.pointee.offset = Int64(RD_KAFKA_OFFSET_END)
         }
-        return result
+        guard rd_kafka_offsets_for_times(handle, list, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+        var result: [Int32: Int64] = [:]
+        for index in 0..<Int(list.pointee.cnt) {
+            let entry = list.pointee.elems[index]
+            guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR, entry.offset >= 0 else { return nil }
+            result[entry.partition] = entry.offset
+        }
+        return result.count == partitions.count ? result : nil
     }
 }

@@ -83,8 +83,8 @@ import Glibc
         // The session timeout, then the mock coordinator: it checks sessions once a second and each
         // rebalance round waits session timeout − 1 s for the survivors to rejoin (a real broker
         // completes a round once every live member rejoined, one heartbeat later); cooperative-sticky
-        // may take two rounds to place every orphaned partition. Then the state catch-up (about 1.5 s
-        // here), one poll interval, and 2 s for a loaded machine.
+        // may take two rounds to place every orphaned partition. Then the state catch-up (0.2 s here,
+        // 2 s allowed), one poll interval, and 2 s for a loaded machine.
         let bound = Rig.sessionTimeout + 1 + 2 * (Rig.sessionTimeout - 1) + 2 + 1 + 2
         #expect(slowest <= bound, "takeover took \(slowest) s (bound \(bound) s)")
     }
