@@ -5,7 +5,8 @@ import Testing
 /// losing the spool volume), restarts and sink outages over two simulated days, with the real
 /// partitioning, mirror gate, state records and takeover rule (see ClusterModel.swift).
 @Suite struct ClusterSimulationTests {
-    static let seed: UInt64 = 20_261_207
+    /// `AUDITRELAY_CLUSTER_SIM_SEED` replays another seed.
+    static let seed = ProcessInfo.processInfo.environment["AUDITRELAY_CLUSTER_SIM_SEED"].flatMap { UInt64($0) } ?? 20_261_207
 
     /// `AUDITRELAY_CLUSTER_SIM_DAYS` runs longer (or shorter) than the CI's two days.
     static let days = ProcessInfo.processInfo.environment["AUDITRELAY_CLUSTER_SIM_DAYS"].flatMap(Double.init) ?? 2
