@@ -263,8 +263,9 @@ struct ClusterSimulation {
     /// (the action was scheduled after the read delay), then the source starts from the mirrored
     /// cursor, else the local spool's, else a fresh backfill (from the vendor's first event).
     mutating func takeOver(_ partition: Int32, on index: Int) {
-        report.stateWarnings += replicas[index].readState(from: topic)
-        for source in sourcesOfPartition[partition] ?? [] {
+        let sources = sourcesOfPartition[partition] ?? []
+        report.stateWarnings += replicas[index].readState(of: sources.map { sourceIDs[$0] }, from: topic)
+        for source in sources {
             if replicas[index].tasks[source] != nil {
                 // Assigned back while its revoked task still finishes a page: the task carries on.
                 replicas[index].tasks[source]?.owned = true
@@ -367,7 +368,7 @@ struct ClusterSimulation {
         report.mirrorWrites += 1
         let deliveredEverywhere = (0..<settings.sinkCount).map { delivered[$0][source].contiguousThrough }.min() ?? 0
         if position > deliveredEverywhere { report.mirroredAhead += 1 }
-        for record in records { topic.write(key: record.key, value: record.value) }
+        for record in records { topic.write(source: entry.source, key: record.key, value: record.value) }
     }
 
     // MARK: The group coordinator
@@ -513,7 +514,8 @@ struct Replica {
     var log: ModelLog
     var gate: CursorMirrorGate
     var stateTable = MirroredStateTable()
-    var stateReadOffset = 0
+    /// Per state-topic key, the offset of the record this replica's table last applied.
+    var appliedOffset: [[UInt8]: Int] = [:]
     var tasks: [Int: PollTask] = [:]
     var ownedPartitions: Set<Int32> = []
 
@@ -528,19 +530,25 @@ struct Replica {
         memberID = nil
         gate = CursorMirrorGate(maxPendingPerSource: maxPendingPerSource)
         stateTable = MirroredStateTable()
-        stateReadOffset = 0
+        appliedOffset = [:]
         tasks = [:]
         ownedPartitions = []
         if loseVolume { log = ModelLog(sinkCount: sinkCount) }
     }
 
-    /// Consumes the state topic from where this replica's reader stopped. Returns the warnings.
-    mutating func readState(from topic: CompactedTopic) -> Int {
+    /// Brings the table up to the topic's end for these sources: the records their keys got since
+    /// this replica last applied them. (A real reader consumes every key all along; the records of
+    /// other sources cannot change these sources' cursors, so the model reads lazily.) Returns the
+    /// number of warnings.
+    mutating func readState(of sources: [String], from topic: CompactedTopic) -> Int {
         var warnings = 0
-        for record in topic.records(from: stateReadOffset) where stateTable.apply(key: record.key, value: record.value) != nil {
-            warnings += 1
+        for source in sources {
+            for key in topic.keys(of: source) {
+                guard let record = topic.latest[key], record.offset > appliedOffset[key, default: -1] else { continue }
+                appliedOffset[key] = record.offset
+                if stateTable.apply(key: key, value: record.value) != nil { warnings += 1 }
+            }
         }
-        stateReadOffset = topic.nextOffset
         return warnings
     }
 }
@@ -672,20 +680,22 @@ struct Coordinator {
     }
 }
 
-/// The state topic, compacted: a reader that is behind sees the latest value of each key written
-/// since its offset (what reading a compacted topic may give; the same end state as reading
-/// every record).
+/// The state topic, compacted: the latest value of each key, with the offset it was written at
+/// (a reader that is behind sees only the latest value of a key: the same end state as reading
+/// every record), and each source's keys.
 struct CompactedTopic {
     var latest: [[UInt8]: (offset: Int, value: [UInt8]?)] = [:]
+    var keysOfSource: [String: Set<[UInt8]>] = [:]
     var nextOffset = 0
 
-    mutating func write(key: [UInt8], value: [UInt8]?) {
+    mutating func write(source: String, key: [UInt8], value: [UInt8]?) {
         latest[key] = (nextOffset, value)
+        keysOfSource[source, default: []].insert(key)
         nextOffset += 1
     }
 
-    func records(from offset: Int) -> [(key: [UInt8], value: [UInt8]?)] {
-        latest.filter { $0.value.offset >= offset }.sorted { $0.value.offset < $1.value.offset }.map { ($0.key, $0.value.value) }
+    func keys(of source: String) -> [[UInt8]] {
+        (keysOfSource[source] ?? []).sorted { latest[$0]?.offset ?? 0 < latest[$1]?.offset ?? 0 }
     }
 }
 
@@ -697,6 +707,10 @@ struct DeliveredEvents {
 
     /// Adds a delivery; returns how many of its events the sink already had.
     mutating func insert(_ events: ClosedRange<Int64>) -> Int64 {
+        if events.lowerBound == contiguousThrough + 1, beyond.isEmpty {
+            contiguousThrough = events.upperBound  // the usual case: the next events in order
+            return 0
+        }
         var duplicates: Int64 = 0
         var fresh = events
         if fresh.lowerBound <= contiguousThrough {
