@@ -115,10 +115,10 @@ public struct Pipeline: Sendable {
         logger[metadataKey: "source"] = "\(source)"
         var summary = PipelineSummary()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let waited = try? await cancelWhenGracefulShutdown { await cluster.ownership.waitUntilOwned(source) }
+            let waited = await cancelWhenGracefulShutdown { await cluster.ownership.waitUntilOwned(source) }
             guard let grant = waited ?? nil else { break }
             let local = await log.committedCursor(source: source)
-            let catchUp = try? await cancelWhenGracefulShutdown { await cluster.startingCursor(source: source, local: local) }
+            let catchUp = await cancelWhenGracefulShutdown { await cluster.startingCursor(source: source, local: local) }
             guard let start = catchUp ?? nil else { continue }
             guard cluster.ownership.holds(grant) else { continue }
             logger.info("cluster: polling the source", metadata: ["from": "\(start.mirrored ? "mirrored cursor" : local != nil ? "local cursor" : "backfill")"])
