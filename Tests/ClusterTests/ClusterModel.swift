@@ -137,7 +137,7 @@ struct ClusterSimulation {
             let spread = Int64(index / 2 % 50)
             return index.isMultiple(of: 2) ? mean + spread : mean - spread
         }
-        replicas = (0..<settings.replicaCount).map { Replica(index: $0, sinkCount: settings.sinkCount, maxPendingPerSource: settings.maxPendingPerSource) }
+        replicas = (0..<settings.replicaCount).map { _ in Replica(sinkCount: settings.sinkCount, maxPendingPerSource: settings.maxPendingPerSource) }
         delivered = Array(repeating: Array(repeating: DeliveredEvents(), count: settings.sourceCount), count: settings.sinkCount)
         sinkDownUntil = Array(repeating: 0, count: settings.sinkCount)
         pollers = Array(repeating: [:], count: settings.sourceCount)
@@ -177,10 +177,9 @@ struct ClusterSimulation {
     }
 
     mutating func injectFaults() {
-        let aliveCount = replicas.filter(\.alive).count
-        if aliveCount > 0, chance(1.0 / Double(settings.meanSecondsBetweenCrashes), fault: true) {
+        if chance(1.0 / Double(settings.meanSecondsBetweenCrashes), fault: true) {
             let alive = replicas.indices.filter { replicas[$0].alive }
-            crash(alive[Int(faultRandom.next() % UInt64(alive.count))])
+            if !alive.isEmpty { crash(alive[Int(faultRandom.next() % UInt64(alive.count))]) }
         }
         for sink in 0..<settings.sinkCount where sinkDownUntil[sink] <= now {
             if chance(1.0 / Double(settings.meanSecondsBetweenSinkOutages), fault: true) {
@@ -507,7 +506,6 @@ struct PollTask {
 /// One replica: its volume (the record log) survives a crash unless the volume is lost; the rest
 /// is process memory.
 struct Replica {
-    let index: Int
     var alive = false
     var incarnation = 0
     var memberID: Int?
@@ -519,8 +517,7 @@ struct Replica {
     var tasks: [Int: PollTask] = [:]
     var ownedPartitions: Set<Int32> = []
 
-    init(index: Int, sinkCount: Int, maxPendingPerSource: Int) {
-        self.index = index
+    init(sinkCount: Int, maxPendingPerSource: Int) {
         log = ModelLog(sinkCount: sinkCount)
         gate = CursorMirrorGate(maxPendingPerSource: maxPendingPerSource)
     }
@@ -689,8 +686,7 @@ struct CompactedTopic {
     var nextOffset = 0
 
     mutating func write(source: String, key: [UInt8], value: [UInt8]?) {
-        latest[key] = (nextOffset, value)
-        keysOfSource[source, default: []].insert(key)
+        if latest.updateValue((nextOffset, value), forKey: key) == nil { keysOfSource[source, default: []].insert(key) }
         nextOffset += 1
     }
 

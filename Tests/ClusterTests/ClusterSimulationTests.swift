@@ -75,3 +75,43 @@ import Testing
         #expect(report.overlapOutsideRebalance > 0)
     }
 }
+
+/// The model's coordinator moves only what must move (cooperative-sticky), so the simulation's
+/// rebalances are as small as the real protocol's.
+@Suite struct ModelCoordinatorTests {
+    func settle(_ coordinator: inout Coordinator, partitions: Int32) {
+        for _ in 0..<3 {
+            let plan = coordinator.plan(partitionCount: partitions)
+            for (partition, member) in plan.revoke { coordinator.revocationDone(member: member, partition: partition) }
+            for (partition, member) in plan.assign { coordinator.owner[partition] = member }
+        }
+    }
+
+    @Test func aJoinMovesOnlyTheNewMembersShareAndAnExpiryOnlyTheLeaversPartitions() {
+        var coordinator = Coordinator()
+        for replica in 0..<10 { _ = coordinator.join(replica: replica, at: 0) }
+        settle(&coordinator, partitions: 128)
+        #expect(coordinator.owner.count == 128)
+        let before = coordinator.owner
+
+        _ = coordinator.join(replica: 10, at: 1)
+        let plan = coordinator.plan(partitionCount: 128)
+        #expect(plan.assign.isEmpty)  // nothing is free: revoke first, assign in a later round
+        #expect(plan.revoke.count == 128 / 11)
+        for (partition, member) in plan.revoke { coordinator.revocationDone(member: member, partition: partition) }
+        settle(&coordinator, partitions: 128)
+        let joined = (0..<Int32(128)).filter { coordinator.owner[$0] != before[$0] }
+        #expect(joined.count == 128 / 11)
+        #expect(Set(joined.compactMap { coordinator.owner[$0] }) == [11])
+
+        // Member 3 stops heartbeating: only its partitions move, spread over the others.
+        let settled = coordinator.owner
+        for member in coordinator.members.keys where member != 3 { coordinator.heartbeat(member: member, at: 50) }
+        #expect(coordinator.expire(at: 50, sessionTimeout: 45) == [3])
+        settle(&coordinator, partitions: 128)
+        let moved = (0..<Int32(128)).filter { coordinator.owner[$0] != settled[$0] }
+        #expect(Set(moved) == Set(settled.filter { $0.value == 3 }.keys))
+        #expect(coordinator.owner.count == 128)
+        #expect(!coordinator.owner.values.contains(3))
+    }
+}
