@@ -99,14 +99,12 @@ public struct Pipeline: Sendable {
         var summary = PipelineSummary()
         let metrics = SourceMetrics(source: source.id)
         // Graceful shutdown (SIGTERM) stops polling after the current page; the sinks then drain.
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let page: RawPage?
-            do {
-                page = try await source.nextPage(after: cursor)
-                backoff.reset()
-            } catch is CancellationError {
-                break
-            } catch {
+        polling: while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let page: RawPage, count: Int, newest: Timestamp?
+            switch try await pollPage(run, after: cursor, metrics: metrics, logger: logger) {
+            case .cancelled:
+                break polling
+            case .failed(let error):
                 metrics.errors.increment()
                 lastErrors.record(.sources, name: source.id, message: Redaction.text("\(error)"))
                 // A source that knows better (rate-limit reset, missing permission) sets the pace.
@@ -118,15 +116,15 @@ public struct Pipeline: Sendable {
                 logger.warning("poll failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
                 continue
-            }
-            guard let page else {
+            case .caughtUp:
+                backoff.reset()
                 metrics.lastSuccess.record(Timestamp.now().secondsSinceEpoch)
-                if once { break }
+                if once { break polling }
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: source.interval) }
                 continue
-            }
-            let (count, newest) = try await workspaces.withWorkspace { workspace in
-                try await process(page, run: run, in: workspace, metrics: metrics, logger: logger)
+            case .processed(let processed, let processedCount, let processedNewest):
+                backoff.reset()
+                (page, count, newest) = (processed, processedCount, processedNewest)
             }
             if let next = page.cursor { cursor = next }
             summary.polledPages += 1
@@ -140,6 +138,43 @@ public struct Pipeline: Sendable {
         }
         logger.debug("source finished", metadata: ["records": "\(summary.polledRecords)"])
         return summary
+    }
+
+    private enum PollStep {
+        case processed(RawPage, count: Int, newest: Timestamp?)
+        case caughtUp
+        case failed(any Error)
+        case cancelled
+    }
+
+    /// Fetches the page after `cursor` and processes it in a workspace. A vendor's page is fetched
+    /// before a workspace is taken (the fetch waits on the network); a local source's page is read
+    /// only once one is free, so 26 replay sources hold 2 pages (one per workspace), not 26.
+    /// - Throws: what appending throws (the fetch's own errors are `.failed`).
+    private func pollPage(_ run: SourceRun, after cursor: String?, metrics: SourceMetrics, logger: Logger) async throws -> PollStep {
+        func fetch() async -> Result<RawPage?, any Error> {
+            do { return .success(try await run.source.nextPage(after: cursor)) } catch { return .failure(error) }
+        }
+        func step(_ fetched: Result<RawPage?, any Error>, in workspace: PageWorkspace?) async throws -> PollStep {
+            switch fetched {
+            case .failure(let error) where error is CancellationError: return .cancelled
+            case .failure(let error): return .failed(error)
+            case .success(nil): return .caughtUp
+            case .success(let page?):
+                let (count, newest) = if let workspace {
+                    try await process(page, run: run, in: workspace, metrics: metrics, logger: logger)
+                } else {
+                    try await workspaces.withWorkspace { workspace in
+                        try await process(page, run: run, in: workspace, metrics: metrics, logger: logger)
+                    }
+                }
+                return .processed(page, count: count, newest: newest)
+            }
+        }
+        if run.source.readsPagesLocally {
+            return try await workspaces.withWorkspace { workspace in try await step(await fetch(), in: workspace) }
+        }
+        return try await step(await fetch(), in: nil)
     }
 
     /// Normalizes, enriches and encodes one page and appends it with its cursor. Returns the number
