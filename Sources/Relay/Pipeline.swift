@@ -202,8 +202,7 @@ public struct Pipeline: Sendable {
         for record in workspace.records {
             workspace.writer.reset()
             RecordEncoder.encode(record, into: &workspace.writer)
-            var envelope: [UInt8] = []
-            envelope.reserveCapacity(workspace.writer.bytes.count + 96)
+            var envelope: [UInt8] = []  // `append` allocates it once, at its exact size
             workspace.writer.bytes.withUnsafeBytes { RecordEnvelope.append(record, json: $0, to: &envelope) }
             workspace.envelopes.append(envelope)
         }
