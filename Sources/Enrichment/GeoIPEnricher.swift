@@ -31,20 +31,35 @@ public final class GeoIPEnricher: Enricher {
     public func enrich(_ records: inout [AuditRecord]) {
         let readers = databases.map(\.reader)
         let values = MMDBFieldValues(for: Self.fields)
-        for index in records.indices {
-            guard !records[index].src.ip.isEmpty || !records[index].dst.ip.isEmpty else { continue }
-            var record = records[index]
-            enrich(&record.src, enrichments: &record.enrichments, readers: readers, values: values)
-            enrich(&record.dst, enrichments: &record.enrichments, readers: readers, values: values)
-            records[index] = record
+        var tally = LookupTally()
+        for index in records.indices where !records[index].src.ip.isEmpty || !records[index].dst.ip.isEmpty {
+            // In place: a copy of the record taken out and stored back made its enrichments array
+            // shared, so every append copied it.
+            enrichEndpoints(of: &records[index], readers: readers, values: values, tally: &tally)
         }
+        // Once per page rather than twice per record.
+        if tally.lookups > 0 { lookups.increment(by: tally.lookups) }
+        if tally.hits > 0 { cacheHits.increment(by: tally.hits) }
+    }
+
+    private func enrichEndpoints(of record: inout AuditRecord, readers: [MMDBReader], values: MMDBFieldValues, tally: inout LookupTally) {
+        enrich(&record.src, enrichments: &record.enrichments, readers: readers, values: values, tally: &tally)
+        enrich(&record.dst, enrichments: &record.enrichments, readers: readers, values: values, tally: &tally)
+    }
+
+    private struct LookupTally {
+        var lookups = 0
+        var hits = 0
     }
 
     /// The enrichment for one address (for `auditrelay lookup`).
     public func lookup(_ ip: String) -> (endpoint: NetworkEndpoint, enrichments: [Enrichment]) {
         var endpoint = NetworkEndpoint(ip: ip)
         var enrichments: [Enrichment] = []
-        enrich(&endpoint, enrichments: &enrichments, readers: databases.map(\.reader), values: MMDBFieldValues(for: Self.fields))
+        var tally = LookupTally()
+        enrich(&endpoint, enrichments: &enrichments, readers: databases.map(\.reader), values: MMDBFieldValues(for: Self.fields), tally: &tally)
+        if tally.lookups > 0 { lookups.increment(by: tally.lookups) }
+        if tally.hits > 0 { cacheHits.increment(by: tally.hits) }
         return (endpoint, enrichments)
     }
 
@@ -73,11 +88,12 @@ public final class GeoIPEnricher: Enricher {
         }
     }
 
-    private func enrich(_ endpoint: inout NetworkEndpoint, enrichments: inout [Enrichment], readers: [MMDBReader], values: MMDBFieldValues) {
+    private func enrich(_ endpoint: inout NetworkEndpoint, enrichments: inout [Enrichment], readers: [MMDBReader], values: MMDBFieldValues,
+                        tally: inout LookupTally) {
         guard !endpoint.ip.isEmpty else { return }
-        lookups.increment()
+        tally.lookups += 1
         if let cached = cache.withLock({ $0[endpoint.ip] }) {
-            cacheHits.increment()
+            tally.hits += 1
             cached.apply(to: &endpoint, enrichments: &enrichments)
             return
         }

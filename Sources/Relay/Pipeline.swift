@@ -139,18 +139,24 @@ public struct Pipeline: Sendable {
         let metrics = SourceMetrics(source: source.id)
         // Graceful shutdown (SIGTERM) stops polling after the current page; the sinks then drain.
         let ownership = cluster?.ownership
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            // A revocation waits for the page between beginPage and endPage, never for the sleeps.
+        // A revocation waits for the page between beginPage and endPage, never for the sleeps.
+        func endPage() { if grant != nil { ownership?.endPage(source.id) } }
+        polling: while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if let grant, let ownership, !ownership.beginPage(grant) { break }
-            let page: RawPage?
+            let step: PollStep
             do {
-                page = try await source.nextPage(after: cursor)
-                backoff.reset()
-            } catch is CancellationError {
-                if grant != nil { ownership?.endPage(source.id) }
-                break
+                step = try await pollPage(run, after: cursor, metrics: metrics, logger: logger)
             } catch {
-                if grant != nil { ownership?.endPage(source.id) }
+                endPage()
+                throw error
+            }
+            let page: RawPage, count: Int, newest: Timestamp?
+            switch step {
+            case .cancelled:
+                endPage()
+                break polling
+            case .failed(let error):
+                endPage()
                 metrics.errors.increment()
                 lastErrors.record(.sources, name: source.id, message: Redaction.text("\(error)"))
                 // A source that knows better (rate-limit reset, missing permission) sets the pace.
@@ -162,24 +168,17 @@ public struct Pipeline: Sendable {
                 logger.warning("poll failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
                 continue
-            }
-            guard let page else {
-                if grant != nil { ownership?.endPage(source.id) }
+            case .caughtUp:
+                endPage()
+                backoff.reset()
                 metrics.lastSuccess.record(Timestamp.now().secondsSinceEpoch)
-                if once { break }
+                if once { break polling }
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: source.interval) }
                 continue
+            case .processed(let processed, let processedCount, let processedNewest):
+                backoff.reset()
+                (page, count, newest) = (processed, processedCount, processedNewest)
             }
-            let processed: (count: Int, newest: Timestamp?)
-            do {
-                processed = try await workspaces.withWorkspace { workspace in
-                    try await process(page, run: run, in: workspace, metrics: metrics, logger: logger)
-                }
-            } catch {
-                if grant != nil { ownership?.endPage(source.id) }
-                throw error
-            }
-            let (count, newest) = processed
             if let next = page.cursor {
                 cursor = next
                 // Mirrored once every sink acknowledged every record through this page.
@@ -188,7 +187,7 @@ public struct Pipeline: Sendable {
                     if let acknowledged = await log.acknowledgedThrough() { cluster.acknowledged(through: acknowledged) }
                 }
             }
-            if grant != nil { ownership?.endPage(source.id) }
+            endPage()
             summary.polledPages += 1
             summary.polledRecords += count
             metrics.pages.increment()
@@ -200,6 +199,43 @@ public struct Pipeline: Sendable {
         }
         logger.debug("source finished", metadata: ["records": "\(summary.polledRecords)"])
         return summary
+    }
+
+    private enum PollStep {
+        case processed(RawPage, count: Int, newest: Timestamp?)
+        case caughtUp
+        case failed(any Error)
+        case cancelled
+    }
+
+    /// Fetches the page after `cursor` and processes it in a workspace. A vendor's page is fetched
+    /// before a workspace is taken (the fetch waits on the network); a local source's page is read
+    /// only once one is free, so 26 replay sources hold 2 pages (one per workspace), not 26.
+    /// - Throws: what appending throws (the fetch's own errors are `.failed`).
+    private func pollPage(_ run: SourceRun, after cursor: String?, metrics: SourceMetrics, logger: Logger) async throws -> PollStep {
+        func fetch() async -> Result<RawPage?, any Error> {
+            do { return .success(try await run.source.nextPage(after: cursor)) } catch { return .failure(error) }
+        }
+        func step(_ fetched: Result<RawPage?, any Error>, in workspace: PageWorkspace?) async throws -> PollStep {
+            switch fetched {
+            case .failure(let error) where error is CancellationError: return .cancelled
+            case .failure(let error): return .failed(error)
+            case .success(nil): return .caughtUp
+            case .success(let page?):
+                let (count, newest) = if let workspace {
+                    try await process(page, run: run, in: workspace, metrics: metrics, logger: logger)
+                } else {
+                    try await workspaces.withWorkspace { workspace in
+                        try await process(page, run: run, in: workspace, metrics: metrics, logger: logger)
+                    }
+                }
+                return .processed(page, count: count, newest: newest)
+            }
+        }
+        if run.source.readsPagesLocally {
+            return try await workspaces.withWorkspace { workspace in try await step(await fetch(), in: workspace) }
+        }
+        return try await step(await fetch(), in: nil)
     }
 
     /// Normalizes, enriches and encodes one page and appends it with its cursor. Returns the number
@@ -227,8 +263,7 @@ public struct Pipeline: Sendable {
         for record in workspace.records {
             workspace.writer.reset()
             RecordEncoder.encode(record, into: &workspace.writer)
-            var envelope: [UInt8] = []
-            envelope.reserveCapacity(workspace.writer.bytes.count + 96)
+            var envelope: [UInt8] = []  // `append` allocates it once, at its exact size
             workspace.writer.bytes.withUnsafeBytes { RecordEnvelope.append(record, json: $0, to: &envelope) }
             workspace.envelopes.append(envelope)
         }

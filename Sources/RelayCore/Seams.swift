@@ -36,10 +36,15 @@ public protocol AuditSource: Sendable {
     /// Whether the pipeline drops events whose eventID the source's dedupe window already holds
     /// (true for vendor APIs, whose lookback re-reads an overlap).
     var deduplicates: Bool { get }
+    /// Whether pages come from local storage (a replayed file), so reading one can wait until the
+    /// pipeline has a page workspace free: then memory holds one page per workspace rather than one
+    /// per source. False for vendor APIs, whose fetch waits on the network and must not hold one.
+    var readsPagesLocally: Bool { get }
 }
 
 extension AuditSource {
     public var deduplicates: Bool { true }
+    public var readsPagesLocally: Bool { false }
 }
 
 /// A configured source: knows its identity and how to build the running source.

@@ -60,6 +60,8 @@ public struct ReplaySource: AuditSource {
     public var interval: Duration { configuration.interval }
     /// The cursor is exact (file and byte offset), and recorded samples reuse placeholder ids.
     public var deduplicates: Bool { false }
+    /// Reading a page from a file costs no waiting: the pipeline reads it once a workspace is free.
+    public var readsPagesLocally: Bool { true }
     private let files: [String]
 
     public init(configuration: Configuration) {

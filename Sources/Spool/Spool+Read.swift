@@ -167,12 +167,18 @@ extension Spool {
                                  wanted: nil, from: next))
     }
 
+    /// Payload bytes one `pread` asks for in sequence (`collect` reads chunk after chunk up to the caller's limits).
+    /// Reading up to `maxBytes` (8 MiB for the pipeline) at once read ~3x what 2,000 records need and
+    /// faulted in a fresh mapping each time (above malloc's mmap threshold); 1 MiB chunks come from
+    /// the heap again and again. A larger record is still read whole, alone.
+    static var readChunkBytes: UInt64 { 1 << 20 }
+
     /// Reads one chunk of `plan.segment` with a single `pread` and slices the wanted payloads out of it.
     private func load(_ plan: ReadPlan, maxRecords: Int, maxBytes: Int, strictBytes: Bool) throws
         -> (entries: [SpoolEntry], endOffset: UInt64, lost: [UInt64], scannedThrough: UInt64) {
         let available = plan.end - plan.offset
         let headerOverhead = UInt64(RecordHeader.size) * UInt64(min(maxRecords, 1 << 16))
-        var budget = max(UInt64(maxBytes) + headerOverhead, UInt64(RecordHeader.size))
+        var budget = max(min(UInt64(maxBytes), Self.readChunkBytes) + headerOverhead, UInt64(RecordHeader.size))
         if plan.wanted != nil {
             // A retry starts at the sparse index entry before its first sequence: make sure the chunk reaches it.
             budget += SegmentIndexEntry.spacing + 2 * UInt64(RecordHeader.size + configuration.maxRecordBytes)

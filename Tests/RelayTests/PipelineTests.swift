@@ -37,6 +37,37 @@ final class EndlessSource: AuditSource, @unchecked Sendable {
     }
 }
 
+/// Counts the page reads under way at once across sources.
+final class PageReadCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var reading = 0
+    private var _mostAtOnce = 0
+    var mostAtOnce: Int { lock.withLock { _mostAtOnce } }
+
+    func begin() { lock.withLock { reading += 1; _mostAtOnce = max(_mostAtOnce, reading) } }
+    func end() { lock.withLock { reading -= 1 } }
+}
+
+/// Pages read from local storage (like a replay file), each read taking a few milliseconds.
+struct LocalFileLikeSource: AuditSource {
+    let id: String
+    let counter: PageReadCounter
+    let pages: Int
+    var interval: Duration { .seconds(60) }
+    var deduplicates: Bool { false }
+    var readsPagesLocally: Bool { true }
+
+    func nextPage(after cursor: String?) async throws -> RawPage? {
+        counter.begin()
+        defer { counter.end() }
+        try await Task.sleep(for: .milliseconds(3))
+        let next = (cursor.flatMap { Int($0) } ?? 0) + 1
+        guard next <= pages else { return nil }
+        let body = Array(#"{"uuid":"\#(id)-\#(next)","eventType":"user.session.start","published":"2024-01-01T00:00:00Z"}"#.utf8)
+        return RawPage(sourceType: "okta", stream: "system_log", body: body, events: [0..<body.count], cursor: "\(next)")
+    }
+}
+
 /// A sink that acknowledges slowly, or fails a given number of times first.
 actor ScriptedSink: RecordSink {
     nonisolated let name: String
@@ -91,6 +122,39 @@ actor ScriptedSink: RecordSink {
         // Without backpressure the source would have produced thousands of pages in 0.5 s.
         let pageBytes = 50 * 1000
         #expect(pages * 50 <= delivered + capacity / pageBytes * 50 + 150, "polled \(pages) pages, delivered \(delivered) records")
+    }
+
+    /// A replay source's page costs no wait to read, so it is read only once a page workspace is
+    /// free (and dropped before the workspace is given back): 12 such sources read at most one page
+    /// per workspace at a time, not one each (26 replayed vendor streams held 26 pages of ~1 MiB in
+    /// the budget benchmark before).
+    @Test func localSourcesReadAPageOnlyWhileTheyHaveAWorkspace() async throws {
+        let counter = PageReadCounter()
+        let sources = (0..<12).map { Pipeline.SourceRun(source: LocalFileLikeSource(id: "s\($0)", counter: counter, pages: 10),
+                                                         identity: SourceIdentity(workspaceID: "w", sourceID: "s\($0)")) }
+        let sink = ScriptedSink()
+        let log = MemoryRecordLog(capacityBytes: 1 << 20, sinks: [sink.name])
+        let pipeline = Pipeline(sources: sources, sinks: [sink], log: log, logger: logger)
+        let summary = try await pipeline.run(once: true)
+        #expect(summary.polledRecords == 12 * 10)
+        #expect(await sink.delivered.count == 12 * 10)
+        #expect(counter.mostAtOnce >= 1)
+        #expect(counter.mostAtOnce <= ProcessInfo.processInfo.activeProcessorCount, "\(counter.mostAtOnce) page reads at once")
+    }
+
+    @Test func envelopeSizeIsExactAndFieldsRoundTrip() throws {
+        var record = AuditRecord()
+        record.sourceType = "okta"
+        record.sourceID = "src"
+        record.workspaceID = "wé"
+        record.eventID = String(repeating: "e", count: Int(UInt16.max) + 10)  // cut to 65,535 bytes
+        record.id = "id-1"
+        record.rawLog = ArraySlice(#"{"a":1}"#.utf8)
+        let envelope = RecordEnvelope.make(record)
+        #expect(envelope.count == RecordEnvelope.size(of: record, jsonCount: RecordEncoder.encode(record).count))
+        let view = try #require(EnvelopeView(envelope))
+        #expect(view.sourceType == "okta" && view.sourceID == "src" && view.workspaceID == "wé" && view.id == "id-1")
+        #expect(view.eventID.utf8.count == Int(UInt16.max))
     }
 
     @Test func cursorFollowsAppendedPages() async throws {

@@ -9,15 +9,14 @@ public enum RecordEnvelope {
 
     /// Appends the envelope for `record`, whose JSON (as written by `RecordEncoder`) is `json`.
     public static func append(_ record: AuditRecord, json: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+        output.reserveCapacity(output.count + size(of: record, jsonCount: json.count))
         output.append(version)
-        for field in [record.sourceType, record.sourceID, record.workspaceID, record.id, record.eventID] {
-            var field = field
-            field.withUTF8 { bytes in
-                let count = min(bytes.count, Int(UInt16.max))
-                appendInteger(UInt16(count), to: &output)
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<count]))
-            }
-        }
+        // One field at a time: an array literal of the five would be allocated per record.
+        appendField(record.sourceType, to: &output)
+        appendField(record.sourceID, to: &output)
+        appendField(record.workspaceID, to: &output)
+        appendField(record.id, to: &output)
+        appendField(record.eventID, to: &output)
         appendInteger(record.eventTime.microseconds, to: &output)
         output.append(record.eventTime.fractionDigits)
         appendInteger(record.receivedAt.microseconds, to: &output)
@@ -25,13 +24,29 @@ public enum RecordEnvelope {
         output.append(contentsOf: json)
     }
 
+    /// The bytes `append` writes for `record` with `jsonCount` bytes of JSON, so a caller can
+    /// allocate an envelope once at its final size.
+    public static func size(of record: AuditRecord, jsonCount: Int) -> Int {
+        func field(_ text: String) -> Int { 2 + min(text.utf8.count, Int(UInt16.max)) }
+        let fields = field(record.sourceType) + field(record.sourceID) + field(record.workspaceID) + field(record.id) + field(record.eventID)
+        return 1 + fields + 8 + 1 + 8 + 4 + jsonCount
+    }
+
     /// Encodes `record` (JSON and envelope) in one go.
     public static func make(_ record: AuditRecord) -> [UInt8] {
         let json = RecordEncoder.encode(record)
         var output: [UInt8] = []
-        output.reserveCapacity(json.count + 128)
         json.withUnsafeBytes { append(record, json: $0, to: &output) }
         return output
+    }
+
+    private static func appendField(_ field: String, to output: inout [UInt8]) {
+        var field = field
+        field.withUTF8 { bytes in
+            let count = min(bytes.count, Int(UInt16.max))
+            appendInteger(UInt16(count), to: &output)
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<count]))
+        }
     }
 
     @inline(__always)
