@@ -23,7 +23,7 @@ swift build --build-tests
 # CheckConnectSyslogTests) times `check --connect` against silent hosts with a short --timeout.
 # DemoScriptTests runs scripts/demo.sh on this debug build (look-alikes, Kafka mock cluster,
 # auditrelay run; about 15 s).
-serial=(HTTP2Tests HTTPClientTests SpoolCrashTests SlowDiskProcessTests HostileResponseProcessTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests StatusCommandTests PolledVendorCrashTests GitHubWebhookProcessTests SalesforceEventLogFileCrashTests CheckConnect DemoScriptTests)
+serial=(HTTP2Tests ManySourcesProcessTests HTTPClientTests SpoolCrashTests SlowDiskProcessTests HostileResponseProcessTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests StatusCommandTests PolledVendorCrashTests GitHubWebhookProcessTests SalesforceEventLogFileCrashTests CheckConnect DemoScriptTests)
 skip=$(IFS='|'; echo "${serial[*]}|NetworkFaultTests")
 swift test --skip-build --skip "$skip"
 for suite in "${serial[@]}"; do
