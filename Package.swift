@@ -128,6 +128,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            // Release: linked by lld with packed relative relocations (DT_RELR; glibc >= 2.36, the
+            // image's bookworm) and without exporting every symbol (the static stdlib's default):
+            // the loader no longer touches 2.5 MB of RELA entries and 1.8 MB of dynamic symbols at
+            // start, 4 MiB less resident (README, Performance: idle).
+            linkerSettings: [
+                .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
+                             .when(platforms: [.linux], configuration: .release)),
             ]
         ),
 

@@ -24,7 +24,7 @@ swift build --build-tests
 # DemoScriptTests runs scripts/demo.sh on this debug build (look-alikes, Kafka mock cluster,
 # auditrelay run; about 15 s). ClusterProcessTests runs three `auditrelay run` replicas in cluster
 # mode, SIGKILLs and scales them, takes every broker down, and bounds the takeover time (about 2 minutes).
-serial=(HTTP2Tests HTTPClientTests SpoolCrashTests SlowDiskProcessTests HostileResponseProcessTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests StatusCommandTests PolledVendorCrashTests GitHubWebhookProcessTests SalesforceEventLogFileCrashTests CheckConnect DemoScriptTests ClusterProcessTests)
+serial=(HTTP2Tests ManySourcesProcessTests HTTPClientTests SpoolCrashTests SlowDiskProcessTests HostileResponseProcessTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests StatusCommandTests PolledVendorCrashTests GitHubWebhookProcessTests SalesforceEventLogFileCrashTests CheckConnect DemoScriptTests ClusterProcessTests)
 skip=$(IFS='|'; echo "${serial[*]}|NetworkFaultTests")
 swift test --skip-build --skip "$skip"
 for suite in "${serial[@]}"; do

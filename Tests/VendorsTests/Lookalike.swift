@@ -104,6 +104,15 @@ final class Lookalike: @unchecked Sendable {
         return counts
     }
 
+    /// Per tenant (`<tenant>.localhost` in the Host header), the Unix times of its data requests: `GET /_polls`.
+    func tenantPolls() async throws -> [String: [Double]] {
+        let response = try await HTTPClient().send(HTTPRequest(url: "\(baseURL)/_polls"))
+        let document = JSONDocument()
+        var polls: [String: [Double]] = [:]
+        for (tenant, times) in try document.parse(response.body).members { polls[tenant] = times.array.compactMap(\.double) }
+        return polls
+    }
+
     /// A vendor-specific control request (`POST path` with a JSON body); the answer's body.
     func control(_ path: String, _ body: String) async throws -> [UInt8] {
         try await post(path, body).body

@@ -19,6 +19,11 @@ Control API (no auth):
   GET  /_stats                                      counters and every event id
   GET  /_requests                                   data requests a vendor labelled (who polled what when):
                                                     [[label, start, end], ...] in epoch seconds
+  GET  /_polls                                      per tenant, the times (Unix seconds) of its data
+                                                    requests: a tenant is the first label of a
+                                                    `<tenant>.localhost` Host header, so one process
+                                                    serves many sources (curl resolves *.localhost to
+                                                    loopback); each tenant keeps its last 1,000 times
 Command line (every look-alike): --events N, --span S, --newest-age A, --page-delay s, --tls CERT KEY,
   --client-ips A,B,...: the events' client addresses cycle through these instead of the vendor's
   documentation ranges (for vendors whose events carry one; the demo passes addresses that the
@@ -49,6 +54,7 @@ class Store:
                       "proxied_requests": 0, "gzipped_responses": 0, "stalled_responses": 0}
         self.client_ports = set()
         self.requests = []  # (label, start, end) of labelled data requests (`record_request`)
+        self.tenant_polls = {}  # tenant -> deque of request times
         now = time.time()
         for index in range(count):
             self._append(round(spread_time(now, index, count, span, newest_age), 3))
@@ -111,6 +117,14 @@ class Store:
             self.faults.insert(0, fault)
             self.stats["faults_served"].pop()
         return False
+
+    def record_poll(self, tenant):
+        import collections
+        with self.lock:
+            times = self.tenant_polls.get(tenant)
+            if times is None:
+                times = self.tenant_polls[tenant] = collections.deque(maxlen=1000)
+            times.append(round(time.time(), 3))
 
     def count(self, key, amount=1):
         with self.lock:
@@ -360,6 +374,13 @@ class Handler(BaseHTTPRequestHandler):
                 stats["ids"] = [e[1] for e in self.store.events]
                 stats["connections"] = len(self.store.client_ports)
             return self.send_json(200, stats)
+        if path == "/_polls":
+            with self.store.lock:
+                polls = {tenant: list(times) for tenant, times in self.store.tenant_polls.items()}
+            return self.send_json(200, polls)
+        host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
+        if host.endswith(".localhost"):
+            self.store.record_poll(host[: -len(".localhost")].split(".")[0])
         if not self.vendor.handle(self, method, path, query, body):
             self.send_json(404, {"error": "not found"})
 
