@@ -281,6 +281,7 @@ measure_peer() {
     started=$EPOCHREALTIME
     "$@" </dev/null >"$log" 2>&1 7>&- &
     peer_pid=$!
+    echo "$peer_pid" >"$(dirname "$log")/peer.pid"
     while :; do
         count="$(topic_count)"
         [[ -n "$count" ]] && ((count >= events)) && break
