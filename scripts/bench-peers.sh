@@ -319,7 +319,8 @@ run_rsyslog() {
     cat >"$dir/rsyslog.conf" <<EOF
 # Written by scripts/bench-peers.sh. Two main-queue workers: rsyslog may use both cores, as auditrelay does.
 global(workDirectory="$dir/work" maxMessageSize="64k")
-main_queue(queue.type="LinkedList" queue.size="100000" queue.dequeueBatchSize="1024" queue.workerThreads="2")
+main_queue(queue.type="LinkedList" queue.size="100000" queue.dequeueBatchSize="1024" queue.workerThreads="2"
+           queue.workerThreadMinimumMessages="1000")
 module(load="imfile")
 module(load="mmjsonparse")
 $( [[ -n "$mmdblookup_module" ]] && echo "module(load=\"$mmdblookup_module\")" )
