@@ -150,7 +150,8 @@ trap 'exit 143' TERM
 
 # start_cluster: a fresh 3-broker mock cluster with topic `bench` ($partitions partitions); sets $bootstrap.
 start_cluster() {
-    rm -f "$work_dir/cluster.stdin"
+    # Removed first: the child truncates cluster.out only once it runs, and the last cluster's "ready" must not count.
+    rm -f "$work_dir/cluster.stdin" "$work_dir/cluster.out" "$work_dir/cluster.log"
     mkfifo "$work_dir/cluster.stdin"
     exec 7<>"$work_dir/cluster.stdin"
     "$mock_cluster" -b 3 -t "bench:$partitions" <"$work_dir/cluster.stdin" >"$work_dir/cluster.out" 2>"$work_dir/cluster.log" 7>&- &
