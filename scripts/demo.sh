@@ -128,9 +128,8 @@ wait_for_line() {
     fail "$what did not start within 30 s (see $file)"
 }
 
-# Client addresses that both GeoIP2-City-Test and GeoLite2-ASN-Test resolve (Linköping SE AS29518,
-# San Diego US AS721, Singapore SG AS721, Melbourne AU AS721, Milton US AS209).
-client_ips="89.160.20.112,214.78.120.5,214.0.0.7,214.0.1.9,216.160.83.58"
+# Client addresses that both GeoIP2-City-Test and GeoLite2-ASN-Test resolve (listed once, in lookalike.py).
+client_ips="$(cd Tests/Fixtures/vendors && python3 -c 'import lookalike; print(",".join(lookalike.MMDB_TEST_CLIENT_IPS))')"
 # Look-alike tokens, fresh each run; auditrelay reads them from its environment like real secrets.
 okta_token="00demo$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 github_token="ghp_demo$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"

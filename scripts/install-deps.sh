@@ -7,6 +7,7 @@ packages=(
     libcurl4-openssl-dev librdkafka-dev kcat          # HTTP client, Kafka sink, Kafka test tool
     nghttp2-server                                    # nghttpd: an HTTP/2 peer for the HTTP client tests
     rsyslog rsyslog-gnutls rsyslog-openssl rsyslog-relp librelp-dev   # syslog sink peers
+    rsyslog-kafka                                     # omkafka: rsyslog as a peer in scripts/bench-peers.sh
     libmaxminddb-dev mmdb-bin libmaxmind-db-writer-perl               # GeoIP reference + test DBs
     openssl libssl-dev python3-venv python3-pip ca-certificates
     curl                                              # the demo reads /metrics and the look-alikes' /_stats

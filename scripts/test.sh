@@ -22,9 +22,11 @@ swift build --build-tests
 # out and reconnect, so they too run alone. CheckConnect (CheckConnectTests, CheckConnectKafkaTests,
 # CheckConnectSyslogTests) times `check --connect` against silent hosts with a short --timeout.
 # DemoScriptTests runs scripts/demo.sh on this debug build (look-alikes, Kafka mock cluster,
-# auditrelay run; about 15 s). ClusterProcessTests runs three `auditrelay run` replicas in cluster
-# mode, SIGKILLs and scales them, takes every broker down, and bounds the takeover time (about 2 minutes).
-serial=(HTTP2Tests ManySourcesProcessTests HTTPClientTests SpoolCrashTests SlowDiskProcessTests HostileResponseProcessTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests StatusCommandTests PolledVendorCrashTests GitHubWebhookProcessTests SalesforceEventLogFileCrashTests CheckConnect DemoScriptTests ClusterProcessTests)
+# auditrelay run; about 15 s). BenchPeersScriptTests runs scripts/bench-peers.sh --quick (auditrelay
+# and rsyslog, 2,000 events each, into mock clusters; about 20 s). ClusterProcessTests runs three
+# `auditrelay run` replicas in cluster mode, SIGKILLs and scales them, takes every broker down, and
+# bounds the takeover time (about 2 minutes). ManySourcesProcessTests polls 200 sources in one process.
+serial=(HTTP2Tests ManySourcesProcessTests HTTPClientTests SpoolCrashTests SlowDiskProcessTests HostileResponseProcessTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests StatusCommandTests PolledVendorCrashTests GitHubWebhookProcessTests SalesforceEventLogFileCrashTests CheckConnect DemoScriptTests BenchPeersScriptTests ClusterProcessTests)
 skip=$(IFS='|'; echo "${serial[*]}|NetworkFaultTests")
 swift test --skip-build --skip "$skip"
 for suite in "${serial[@]}"; do

@@ -134,6 +134,11 @@ class Store:
 # --client-ips, set before any event is made.
 CLIENT_IPS = []
 
+# Client addresses that both GeoIP2-City-Test and GeoLite2-ASN-Test (scripts/fetch-mmdb-test-data.sh)
+# resolve: Linköping SE AS29518, San Diego US AS721, Singapore SG AS721, Melbourne AU AS721, Milton US
+# AS209. The demo and the side-by-side benchmark use them so every event gets City and ASN columns.
+MMDB_TEST_CLIENT_IPS = ["89.160.20.112", "214.78.120.5", "214.0.0.7", "214.0.1.9", "216.160.83.58"]
+
 
 def client_ip(n, default):
     """The n-th event's client address: one of --client-ips in turn when given, else `default`."""
