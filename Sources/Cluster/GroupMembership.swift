@@ -19,9 +19,7 @@ final class GroupMembership: @unchecked Sendable {
     private let logger: Logger
     private let callbacks: KafkaCallbacks
     private let handle: OpaquePointer
-    private let stopping = Mutex(false)
-    private let finished = DispatchSemaphore(value: 0)
-    private var thread: Thread?
+    private let clientThread = ClientThread()
     private let rebalances = Counter(label: MetricName.clusterRebalances)
     private let ownedGauge = Gauge(label: MetricName.clusterOwnedSources)
     /// Set on the poll thread once the coordination topic's partition count is known.
@@ -58,25 +56,18 @@ final class GroupMembership: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "cluster-membership"
-        self.thread = thread
-        thread.start()
+        clientThread.start(name: "cluster-membership") { [self] in run() }
     }
 
     /// Leaves the group: every owned source is revoked (waiting for its page in flight) and the
     /// coordinator hands the partitions to the other members at once, without a session timeout.
     func stop() {
-        guard thread != nil else { return }
-        stopping.withLock { $0 = true }
-        finished.wait()
-        thread = nil
+        clientThread.stop()
     }
 
-    private var isStopping: Bool { stopping.withLock { $0 } }
+    private var isStopping: Bool { clientThread.isStopping }
 
     private func run() {
-        defer { finished.signal() }
         // Every replica reads the partition count from the brokers, so all hash sources alike.
         var warned = false
         while partitioning == nil && !isStopping {

@@ -1,7 +1,9 @@
 import CRdKafka
+import Foundation
 import Logging
 import RelayCore
 import Sinks
+import Synchronization
 
 /// What librdkafka's callbacks need from Swift: where its log lines and errors go and, for the
 /// group member, who handles a rebalance. Set as the handle's opaque; lives as long as the handle.
@@ -96,4 +98,34 @@ extension Duration {
 public struct ClusterGlueError: Error, Sendable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// The thread a librdkafka client of the cluster runs on (its calls block, so not the cooperative
+/// pool): `stop` asks the client's loop to end (it checks `isStopping`) and waits until it has.
+final class ClientThread: @unchecked Sendable {
+    private let stopping = Mutex(false)
+    private let finished = DispatchSemaphore(value: 0)
+    private var thread: Thread?
+
+    var isStopping: Bool { stopping.withLock { $0 } }
+    var isRunning: Bool { thread != nil }
+
+    func start(name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread { [finished] in
+            defer { finished.signal() }
+            body()
+        }
+        thread.name = name
+        self.thread = thread
+        thread.start()
+    }
+
+    /// - Parameter wake: run after the flag is set, for a loop asleep on a condition.
+    func stop(wake: () -> Void = {}) {
+        guard thread != nil else { return }
+        stopping.withLock { $0 = true }
+        wake()
+        finished.wait()
+        thread = nil
+    }
 }

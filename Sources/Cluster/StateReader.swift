@@ -44,9 +44,7 @@ final class StateReader: @unchecked Sendable {
     private let handle: OpaquePointer
     private let table = Mutex(MirroredStateTable())
     private let catchUps = Mutex(Barriers())
-    private let stopping = Mutex(false)
-    private let finished = DispatchSemaphore(value: 0)
-    private var thread: Thread?
+    private let clientThread = ClientThread()
     private let skipped = Counter(label: MetricName.clusterStateRecordsSkipped)
 
     init(configuration: ClusterConfiguration, clientID: String, logger: Logger) throws {
@@ -62,17 +60,11 @@ final class StateReader: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "cluster-state-reader"
-        self.thread = thread
-        thread.start()
+        clientThread.start(name: "cluster-state-reader") { [self] in run() }
     }
 
     func stop() {
-        guard thread != nil else { return }
-        stopping.withLock { $0 = true }
-        finished.wait()
-        thread = nil
+        clientThread.stop()
     }
 
     /// The mirrored cursor of `source` as read so far.
@@ -99,7 +91,7 @@ final class StateReader: @unchecked Sendable {
         }
     }
 
-    private var isStopping: Bool { stopping.withLock { $0 } }
+    private var isStopping: Bool { clientThread.isStopping }
 
     private func run() {
         defer {
@@ -110,7 +102,6 @@ final class StateReader: @unchecked Sendable {
                 return state.pending + state.waiting.flatMap(\.waiters)
             }
             for waiter in waiters { waiter.continuation.resume(returning: false) }
-            finished.signal()
         }
         var partitions: [Int32] = []
         var warned = false

@@ -33,9 +33,7 @@ final class StateWriter: @unchecked Sendable {
     private let pending = Mutex(Pending())
     private let wake = NSCondition()
     private var woken = false
-    private let stopping = Mutex(false)
-    private let finished = DispatchSemaphore(value: 0)
-    private var thread: Thread?
+    private let clientThread = ClientThread()
     private let published = Counter(label: MetricName.clusterMirrorPublished)
 
     init(configuration: ClusterConfiguration, clientID: String, logger: Logger) throws {
@@ -57,24 +55,18 @@ final class StateWriter: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "cluster-state-writer"
-        self.thread = thread
-        thread.start()
+        clientThread.start(name: "cluster-state-writer") { [self] in run() }
     }
 
     /// Produces what is queued, waits up to `timeout` for it to be delivered, and stops.
     func stop(flushTimeout: Duration) {
-        guard thread != nil else { return }
+        guard clientThread.isRunning else { return }
         let deadline = Date().addingTimeInterval(Double(flushTimeout.components.seconds))
         while Date() < deadline && outstanding > 0 {
             signal()
             Thread.sleep(forTimeInterval: 0.02)
         }
-        stopping.withLock { $0 = true }
-        signal()
-        finished.wait()
-        thread = nil
+        clientThread.stop(wake: signal)
         let left = outstanding
         if left > 0 { logger.warning("cluster: stopped with state records not yet published (the next owner resumes from an older cursor: duplicates only)", metadata: ["records": "\(left)"]) }
     }
@@ -101,10 +93,9 @@ final class StateWriter: @unchecked Sendable {
         }
     }
 
-    private var isStopping: Bool { stopping.withLock { $0 } }
+    private var isStopping: Bool { clientThread.isStopping }
 
     private func run() {
-        defer { finished.signal() }
         var warned = false
         while topic == nil && !isStopping {
             do {
