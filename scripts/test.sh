@@ -26,7 +26,9 @@ swift build --build-tests
 # and rsyslog, 2,000 events each, into mock clusters; about 20 s). ClusterProcessTests runs three
 # `auditrelay run` replicas in cluster mode, SIGKILLs and scales them, takes every broker down, and
 # bounds the takeover time (about 2 minutes). ManySourcesProcessTests polls 200 sources in one process.
-serial=(HTTP2Tests ManySourcesProcessTests HTTPClientTests SpoolCrashTests SlowDiskProcessTests HostileResponseProcessTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests StatusCommandTests PolledVendorCrashTests GitHubWebhookProcessTests SalesforceEventLogFileCrashTests CheckConnect DemoScriptTests BenchPeersScriptTests ClusterProcessTests)
+# SpoolRecordLogTests fills a 1 MiB tmpfs; its appends and GC run on the spool threads every spool
+# in the test process shares, which other suites' spools can hold for seconds.
+serial=(HTTP2Tests ManySourcesProcessTests SpoolRecordLogTests HTTPClientTests SpoolCrashTests SlowDiskProcessTests HostileResponseProcessTests KafkaCrashTests KafkaFaultTests RsyslogFaultTests GeoIPDatabaseTests SidecarTests PollMetricsExportTests StatusCommandTests PolledVendorCrashTests GitHubWebhookProcessTests SalesforceEventLogFileCrashTests CheckConnect DemoScriptTests BenchPeersScriptTests ClusterProcessTests)
 skip=$(IFS='|'; echo "${serial[*]}|NetworkFaultTests")
 swift test --skip-build --skip "$skip"
 for suite in "${serial[@]}"; do

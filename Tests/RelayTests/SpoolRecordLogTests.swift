@@ -76,7 +76,7 @@ import Spool
             }
         }
         var delivered: [String] = []
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let entries = try spool.readAvailable(sink: "s", maxRecords: 1000, maxBytes: 8 << 20)
             delivered += entries.compactMap { EnvelopeView($0.payload)?.eventID }
