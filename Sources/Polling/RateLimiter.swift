@@ -102,16 +102,26 @@ public enum HTTPDate {
 }
 
 /// What a vendor says about its rate limit in a response: the limit for the current period, what
-/// is left of it (for every client of the token or org, not just us), and when it resets.
+/// is left of it (for every client of the token or org, not just us), and when it resets, or,
+/// for a limit over a rolling window (Veeva Vault's 5-minute burst limit), how long that window is.
 public struct RateLimitReport: Sendable, Equatable {
     public var limit: Int
     public var remaining: Int
     public var reset: Timestamp?
+    /// A rolling window: every call counts for this long after it was made, so there is no reset
+    /// instant and our share is counted over the last `rollingWindow` instead of per period.
+    public var rollingWindow: Duration?
 
     public init(limit: Int, remaining: Int, reset: Timestamp?) {
         self.limit = limit
         self.remaining = remaining
         self.reset = reset
+    }
+
+    public init(limit: Int, remaining: Int, rollingWindow: Duration) {
+        self.limit = limit
+        self.remaining = remaining
+        self.rollingWindow = rollingWindow
     }
 
     /// `X-Rate-Limit-Limit/-Remaining/-Reset` (Okta) or `X-RateLimit-…` (GitHub, OneLogin,
@@ -130,25 +140,37 @@ public struct RateLimitReport: Sendable, Equatable {
 }
 
 /// Our share of a vendor's reported rate limit (`rateShare`, default 50%): within one reset
-/// period we send at most `share × limit` requests, and none once the vendor reports nothing
-/// left, so the SIEM poller never starves the customer's other integrations on the same token or
-/// org, and never runs into a 429 it could see coming. A value type driven by explicit times.
+/// period (or any stretch of a rolling window) we send at most `share × limit` requests, and none
+/// once the vendor reports nothing left, so the SIEM poller never starves the customer's other
+/// integrations on the same token or org, and never runs into a 429 it could see coming. A value
+/// type driven by explicit times.
 public struct RateShare: Sendable {
     public let share: Double
     private var report: RateLimitReport?
     /// Requests we sent in the period the last report describes.
     private var sentInPeriod = 0
+    /// For a rolling window: when each of our requests in it was (or will be, after its wait)
+    /// sent, oldest first. Holds at most the budget, since a request past it waits for the oldest.
+    private var sendTimes: [Timestamp] = []
 
     public init(share: Double) { self.share = min(max(share, 0.01), 1) }
 
+    private func budget(_ report: RateLimitReport) -> Int { max(1, Int((Double(report.limit) * share).rounded(.down))) }
+
     /// How long to wait before the next request at `now` (zero: go ahead), counting it as sent.
     public mutating func reserve(at now: Timestamp) -> Duration {
+        if let report, let window = report.rollingWindow { return reserveInRollingWindow(window, report: report, at: now) }
         guard let report, let reset = report.reset, now < reset else {
             sentInPeriod += 1
+            if report == nil {
+                // Before the first answer it is unknown whether the limit rolls: keep the times
+                // (a bounded few) so a rolling window counts the requests sent before it was known.
+                sendTimes.append(now)
+                if sendTimes.count > 64 { sendTimes.removeFirst() }
+            }
             return .zero
         }
-        let budget = max(1, Int((Double(report.limit) * share).rounded(.down)))
-        if sentInPeriod >= budget || report.remaining <= 0 {
+        if sentInPeriod >= budget(report) || report.remaining <= 0 {
             // Wait for the new period; the request after the wait is the first of it.
             self.report = nil
             sentInPeriod = 1
@@ -158,8 +180,31 @@ public struct RateShare: Sendable {
         return .zero
     }
 
+    /// A fixed grid of periods would let two budgets land in one stretch of a rolling window (the
+    /// end of one period and the start of the next), so what counts is our sends in the window
+    /// that ends at the send itself.
+    private mutating func reserveInRollingWindow(_ window: Duration, report: RateLimitReport, at now: Timestamp) -> Duration {
+        sendTimes.removeAll { $0.plus(window) <= now }
+        var sendAt = now
+        if sendTimes.count >= budget(report) {
+            // Our share is in use: go when our oldest send in the window leaves it.
+            sendAt = sendTimes[sendTimes.count - budget(report)].plus(window + .milliseconds(250))
+        } else if report.remaining <= 0 {
+            // Others used the rest: room comes back as their calls age out, which we cannot see;
+            // look again after a tenth of the window, or when our own oldest leaves, if sooner.
+            sendAt = min(now.plus(window / 10), sendTimes.first.map { $0.plus(window + .milliseconds(250)) } ?? now.plus(window / 10))
+        }
+        sendTimes.append(sendAt)
+        if sendTimes.count > budget(report) { sendTimes.removeFirst(sendTimes.count - budget(report)) }
+        return sendAt.duration(since: now)
+    }
+
     /// Takes the vendor's report from a response; a new reset time starts a new period.
     public mutating func observe(_ new: RateLimitReport, now: Timestamp) {
+        if new.rollingWindow != nil {
+            report = new
+            return
+        }
         if let old = report, let oldReset = old.reset, let newReset = new.reset, newReset > oldReset.plus(.seconds(1)) {
             sentInPeriod = 1  // the request this answered is the first of the new period
         } else if report == nil, let reset = new.reset, reset > now {

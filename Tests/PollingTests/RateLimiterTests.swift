@@ -47,4 +47,35 @@ import Testing
         #expect(timing.backoff(failure: 30, unit: 1) == .seconds(60))
         #expect(timing.backoff(failure: 1000, unit: 0.5) == .seconds(45))
     }
+
+    @Test func aRollingWindowNeverHoldsMoreThanOurShareWhereverItIsPlaced() {
+        // Vault: 40 calls per rolling 5 minutes, we take half. A fixed 5-minute grid would allow 20
+        // at the end of one period and 20 more at the start of the next, all inside one window.
+        var share = RateShare(share: 0.5)
+        let window = Duration.seconds(300)
+        var clock = now
+        var sent: [Timestamp] = []
+        for index in 0..<120 {
+            let wait = share.reserve(at: clock)
+            clock = clock.plus(wait)
+            sent.append(clock)
+            share.observe(RateLimitReport(limit: 40, remaining: 40 - min(40, sent.filter { $0.plus(window) > clock }.count), rollingWindow: window), now: clock)
+            clock = clock.plus(.seconds(index % 7 == 0 ? 9 : 1))  // uneven gaps between pages
+        }
+        for (index, start) in sent.enumerated() {
+            let inWindow = sent[index...].prefix { $0 < start.plus(window) }.count
+            #expect(inWindow <= 20, "\(inWindow) sends in the window from \(start): \(sent[index...].prefix(22).map { $0.duration(since: start) })")
+        }
+        // And the share is used, not wasted: 120 sends take about 6 windows, not 12.
+        #expect(sent[119].duration(since: sent[0]) < .seconds(6 * 300 + 60))
+    }
+
+    @Test func aRollingWindowOthersUsedUpIsLookedAtAgainAfterATenthOfIt() {
+        var share = RateShare(share: 0.5)
+        #expect(share.reserve(at: now) == .zero)
+        share.observe(RateLimitReport(limit: 40, remaining: 0, rollingWindow: .seconds(300)), now: now)
+        #expect(share.reserve(at: now.plus(.seconds(1))) == .seconds(30))
+        share.observe(RateLimitReport(limit: 40, remaining: 12, rollingWindow: .seconds(300)), now: now.plus(.seconds(31)))
+        #expect(share.reserve(at: now.plus(.seconds(32))) == .zero)
+    }
 }

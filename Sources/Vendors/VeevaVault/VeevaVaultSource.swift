@@ -130,10 +130,8 @@ public struct VeevaVaultSource: PolledVendor {
                 return RateLimitReport(limit: max(1, number("x-vaultapi-dailylimit") ?? 1), remaining: 0, reset: midnight)
             }
             guard let limit = number("x-vaultapi-burstlimit"), let remaining = number("x-vaultapi-burstlimitremaining"), limit > 0 else { return nil }
-            // The burst window rolls over 5 minutes; counted here in fixed 5-minute periods, so our
-            // share is measured against a period that does not move with every answer.
-            let periodEnd = Timestamp(seconds: (now.microseconds / 1_000_000 / 300 + 1) * 300)
-            return RateLimitReport(limit: limit, remaining: max(0, remaining), reset: periodEnd)
+            // The burst limit counts the calls of a rolling 5-minute window.
+            return RateLimitReport(limit: limit, remaining: max(0, remaining), rollingWindow: .seconds(300))
         }
     }
 }
