@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import RelayCore
+import Sinks
 import Synchronization
 
 /// Publishes mirrored cursors to the state topic with an idempotent, acks=all producer.
@@ -11,7 +12,9 @@ import Synchronization
 /// which produces them (a key's newer value replaces one not yet produced, so the queue is bounded
 /// by the number of keys) and serves delivery reports. librdkafka retries a send until it is
 /// delivered (no message timeout); a send that still fails is queued again unless a newer value for
-/// its key is already on its way, so the topic never ends on an older value.
+/// its key is already on its way, so the topic never ends on an older value. A fatal producer error
+/// (lost idempotence state) would refuse every later send: the producer is then replaced and what
+/// it held is queued again.
 final class StateWriter: @unchecked Sendable {
     private struct Pending {
         var values: [[UInt8]: (value: [UInt8]?, version: UInt64)] = [:]
@@ -25,7 +28,9 @@ final class StateWriter: @unchecked Sendable {
     private let topicName: String
     private let logger: Logger
     private let callbacks: KafkaCallbacks
-    private let handle: OpaquePointer
+    private let makeHandle: () throws -> OpaquePointer
+    /// Replaced only on the writer's thread (after a fatal error).
+    private(set) var handle: OpaquePointer
     /// Created on the writer's thread once the topic is known to exist: a producer's topic handle
     /// asks for the topic's metadata, which makes a broker with `auto.create.topics.enable` create
     /// it with the broker's defaults (not compacted).
@@ -39,13 +44,18 @@ final class StateWriter: @unchecked Sendable {
     init(configuration: ClusterConfiguration, clientID: String, logger: Logger) throws {
         topicName = configuration.stateTopic
         self.logger = logger
-        callbacks = KafkaCallbacks(logger: logger, role: "state-writer")
-        handle = try makeKafkaHandle(RD_KAFKA_PRODUCER, properties: configuration.writerProperties(clientID: clientID), callbacks: callbacks) { conf in
-            rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
-                guard let message, let callbacks = KafkaCallbacks.from(opaque) else { return }
-                callbacks.delivered?(UInt64(UInt(bitPattern: message.pointee._private)), message.pointee.err)
+        let callbacks = KafkaCallbacks(logger: logger, role: "state-writer")
+        self.callbacks = callbacks
+        let properties = configuration.writerProperties(clientID: clientID)
+        makeHandle = {
+            try makeKafkaHandle(RD_KAFKA_PRODUCER, properties: properties, callbacks: callbacks) { conf in
+                rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
+                    guard let message, let callbacks = KafkaCallbacks.from(opaque) else { return }
+                    callbacks.delivered?(UInt64(UInt(bitPattern: message.pointee._private)), message.pointee.err)
+                }
             }
         }
+        handle = try makeHandle()
         callbacks.delivered = { [unowned self] version, error in delivered(version: version, error: error) }
     }
 
@@ -95,6 +105,42 @@ final class StateWriter: @unchecked Sendable {
 
     private var isStopping: Bool { clientThread.isStopping }
 
+    /// Producers replaced after a fatal error since the writer started.
+    var producerRestarts: Int { restarts.load(ordering: .relaxed) }
+    private let restarts = Atomic<Int>(0)
+
+    /// After a fatal error: fails what the producer holds (the delivery reports queue it again),
+    /// then swaps in a new producer. While a new one cannot be made, the old one stays and the
+    /// next round tries again.
+    private func replaceProducerAfterFatalError() {
+        guard let fatal = kafkaFatalError(handle) else { return }
+        let fresh: OpaquePointer
+        do {
+            fresh = try makeHandle()
+        } catch {
+            logger.error("cluster: cannot replace the state writer's failed producer; retrying", metadata: ["error": "\(error)"])
+            return
+        }
+        logger.error("cluster: the state writer's producer failed (\(fatal.name)); replacing it and sending its records again",
+                     metadata: ["reason": "\(fatal.reason)"])
+        _ = rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+        rd_kafka_poll(handle, 0)
+        if let topic { rd_kafka_topic_destroy(topic) }
+        rd_kafka_destroy(handle)
+        // Anything whose report the purge did not bring is sent again too (a newer value wins).
+        pending.withLock { state in
+            for (version, record) in state.inFlight.sorted(by: { $0.key < $1.key })
+            where state.values[record.key] == nil && state.newestSent[record.key] == version {
+                state.nextVersion += 1
+                state.values[record.key] = (record.value, state.nextVersion)
+            }
+            state.inFlight = [:]
+        }
+        handle = fresh
+        topic = rd_kafka_topic_new(handle, topicName, nil)
+        restarts.add(1, ordering: .relaxed)
+    }
+
     private func run() {
         var warned = false
         while topic == nil && !isStopping {
@@ -108,6 +154,7 @@ final class StateWriter: @unchecked Sendable {
             if topic == nil { wake.withLock { _ = wake.wait(until: Date().addingTimeInterval(2)) } }
         }
         while !isStopping {
+            replaceProducerAfterFatalError()
             produceQueued()
             rd_kafka_poll(handle, 0)
             wake.withLock {

@@ -39,6 +39,41 @@ import Testing
         #expect(c?.mirrored == false && c?.cursor == "local-c")
     }
 
+    @Test func aFatalErrorReplacesTheStateWritersProducerAndEveryNewestCursorArrives() async throws {
+        let cluster = try MockCluster(brokers: 1, topics: ["st": 2])
+        defer { cluster.stop() }
+        let configuration = ClusterConfiguration(brokers: cluster.bootstrap, group: "g", stateTopic: "st", coordinationTopic: "co")
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let sources = (0..<20).map { "source-\($0)" }
+        func records(_ seconds: Int64) throws -> [(key: [UInt8], value: [UInt8]?)] {
+            try sources.flatMap { try StateRecord.records(source: $0, cursor: Self.cursor(seconds)) }.map { ($0.key, $0.value) }
+        }
+        let writer = try StateWriter(configuration: configuration, clientID: "writer", logger: logger)
+        writer.start()
+        writer.publish(try records(100))
+        try await waitUntil(seconds: 30, "the first cursors are delivered") { writer.outstanding == 0 }
+        // 45 OUT_OF_ORDER_SEQUENCE_NUMBER on the next produce requests: the idempotent producer's
+        // state is lost and librdkafka raises a fatal error; that producer refuses every later send.
+        try cluster.command("errors 0 3 45 45 45")
+        writer.publish(try records(200))
+        try await waitUntil(seconds: 30, "the producer is replaced (\(writer.producerRestarts)) and every cursor delivered (\(writer.outstanding) left)") {
+            writer.producerRestarts >= 1 && writer.outstanding == 0
+        }
+        writer.publish(try StateRecord.records(source: "source-0", cursor: Self.cursor(300)).map { ($0.key, $0.value) })
+        try await waitUntil(seconds: 30, "the new producer delivers") { writer.outstanding == 0 }
+        writer.stop(flushTimeout: .seconds(5))
+
+        let reader = try StateReader(configuration: configuration, clientID: "reader", logger: logger)
+        reader.start()
+        defer { reader.stop() }
+        #expect(await reader.waitUntilCaughtUp())
+        #expect(reader.cursor(source: "source-0") == Self.cursor(300))
+        for source in sources.dropFirst() {
+            #expect(reader.cursor(source: source) == Self.cursor(200), "\(source): \(reader.cursor(source: source) ?? "none")")
+        }
+    }
+
     @Test func aTakeoverWaitingForAMissingStateTopicCanBeCancelled() async throws {
         let cluster = try MockCluster(brokers: 1, topics: ["co": 4])
         defer { cluster.stop() }

@@ -4,7 +4,7 @@ import Testing
 
 /// `auditrelay check --connect` against librdkafka's mock cluster in another process: the topics
 /// the sources' records go to are looked up in the cluster's metadata without creating them.
-@Suite(.timeLimit(.minutes(1))) struct CheckConnectKafkaTests {
+@Suite(.timeLimit(.minutes(3))) struct CheckConnectKafkaTests {
     static func check(_ config: String, _ extra: [String] = []) async throws -> (result: ChildProcess.Result, seconds: Double) {
         let directory = try KafkaTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -5,7 +5,7 @@ import Testing
 /// `auditrelay check --connect` against a real rsyslogd: a RELP session is opened and closed, a
 /// TLS handshake checks the receiver's certificate as the sink would, and a closed port fails
 /// with the fix.
-@Suite(.serialized, .timeLimit(.minutes(1))) struct CheckConnectSyslogTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct CheckConnectSyslogTests {
     static func check(sinks: String) async throws -> (status: Int32, stdout: String) {
         let directory = try BuiltProducts.temporaryDirectory("check-syslog")
         defer { try? FileManager.default.removeItem(atPath: directory) }

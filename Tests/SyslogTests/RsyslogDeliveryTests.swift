@@ -6,7 +6,7 @@ import RelayCore
 
 /// Each transport against a real rsyslogd: the replay fixtures go out, and what rsyslog wrote
 /// parses back to the same records.
-@Suite(.serialized, .timeLimit(.minutes(2))) struct RsyslogDeliveryTests {
+@Suite(.serialized, .timeLimit(.minutes(4))) struct RsyslogDeliveryTests {
     enum Case: String, CaseIterable, CustomTestStringConvertible {
         case udp, tcpOctetCounting, tcpNewline, tlsGnuTLS, tlsOpenSSLWithClientCertificate, relp
         var testDescription: String { rawValue }

@@ -5,7 +5,7 @@ import RelayCore
 @testable import Sinks
 
 /// Long records, embedded newlines, invalid UTF-8 and TLS verification against a real rsyslogd.
-@Suite(.serialized, .timeLimit(.minutes(2))) struct RsyslogEdgeCaseTests {
+@Suite(.serialized, .timeLimit(.minutes(4))) struct RsyslogEdgeCaseTests {
     static let longRecordSize = 100 << 10
 
     @Test(arguments: [SyslogSink.Transport.tcp, .relp]) func longRecordsArriveWholeOrVisiblyTruncated(_ transport: SyslogSink.Transport) async throws {

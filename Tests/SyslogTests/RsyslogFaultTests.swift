@@ -12,7 +12,7 @@ import RelayCore
 /// - RELP: every acknowledged record was received (duplicates allowed: at-least-once).
 /// - TCP/TLS: records acknowledged (written to the kernel) but never received are the loss
 ///   window; the test measures and prints it (see the README).
-@Suite(.serialized, .timeLimit(.minutes(2))) struct RsyslogFaultTests {
+@Suite(.serialized, .timeLimit(.minutes(4))) struct RsyslogFaultTests {
     enum Case: String, CaseIterable, CustomTestStringConvertible {
         case relp, tcp, tls
         var testDescription: String { rawValue }

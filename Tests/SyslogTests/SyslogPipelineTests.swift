@@ -11,7 +11,7 @@ import RelayCore
 /// The real pipeline (replay -> normalize -> record log -> syslog sink over RELP, with its own
 /// retry and backoff) while rsyslogd is SIGKILLed and restarted: the run completes, the log is
 /// empty (every record acknowledged) and rsyslog has every record.
-@Suite(.serialized, .timeLimit(.minutes(2))) struct SyslogPipelineTests {
+@Suite(.serialized, .timeLimit(.minutes(4))) struct SyslogPipelineTests {
     @Test func relpThroughThePipelineSurvivesAReceiverRestart() async throws {
         let server = try RsyslogServer(.relp)
         defer { server.stop() }

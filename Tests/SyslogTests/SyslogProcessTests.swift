@@ -10,7 +10,7 @@ import Glibc
 /// The real `auditrelay` binary forwarding over TLS while the receiver is SIGKILLed and restarted:
 /// the process must survive the reset connection (OpenSSL writes raise SIGPIPE unless the sink's
 /// thread blocks it), finish with exit 0 (everything acknowledged) and lose at most the window.
-@Suite(.serialized, .timeLimit(.minutes(2))) struct SyslogProcessTests {
+@Suite(.serialized, .timeLimit(.minutes(4))) struct SyslogProcessTests {
     static let root = BuiltProducts.repositoryRoot
 
     static var binary: String { BuiltProducts.path("auditrelay", override: "AUDITRELAY_BIN") }

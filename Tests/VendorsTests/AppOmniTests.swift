@@ -5,7 +5,7 @@ import RelayCore
 import Testing
 @testable import Vendors
 
-@Suite(.timeLimit(.minutes(1))) struct AppOmniTests {
+@Suite(.timeLimit(.minutes(3))) struct AppOmniTests {
     static let token = "ao-token-6d1f0c9b"
 
     static let vendorCase = VendorCase.of(

@@ -7,7 +7,7 @@ import Testing
 /// Backfill progress against a look-alike: Kandji's time-window API backfilling a week in pages
 /// of 20, on a clock that moves 10 s per page, so the 30 s log rate limit is exercised without
 /// waiting for it.
-@Suite(.timeLimit(.minutes(1))) struct BackfillProgressTests {
+@Suite(.timeLimit(.minutes(3))) struct BackfillProgressTests {
     /// The wall clock plus what the test advanced; sleeps (rate limits) advance it too.
     final class SteppedClock: PollClock, @unchecked Sendable {
         private let offset = LockedValue<Duration>(.zero)

@@ -5,7 +5,7 @@ import RelayCore
 import Testing
 @testable import Vendors
 
-@Suite(.timeLimit(.minutes(1))) struct BoxTests {
+@Suite(.timeLimit(.minutes(3))) struct BoxTests {
     static let clientID = "box-client-1d9c"
     static let clientSecret = "box-secret-72e0b4"
 

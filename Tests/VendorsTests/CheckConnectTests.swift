@@ -10,7 +10,7 @@ import Glibc
 /// `auditrelay check --connect` as a user runs it: the built binary against vendor look-alikes,
 /// asserting the rows, the one-line fixes (in the sidecar's own words), the exit code, and that
 /// no token ever appears in what it prints.
-@Suite(.timeLimit(.minutes(2))) struct CheckConnectTests {
+@Suite(.timeLimit(.minutes(4))) struct CheckConnectTests {
     static var binary: String { BuiltProducts.path("auditrelay", override: "AUDITRELAY_BIN") }
     static let kandjiFix = #"fix: kandji: the token lacks the "List audit events" permission (Settings → Access)"#
     static let oktaToken = "okta-check-token-5d1e9b"

@@ -6,7 +6,7 @@ import Polling
 import RelayCore
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct ConductorOneTests {
+@Suite(.timeLimit(.minutes(3))) struct ConductorOneTests {
     static let clientID = "quiet-otter-4711@127.0.0.1/auditrelay"
 
     /// A client secret as ConductorOne issues them: the last part is the base64url JWK of an

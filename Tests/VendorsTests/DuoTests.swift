@@ -5,7 +5,7 @@ import RelayCore
 import Testing
 @testable import Vendors
 
-@Suite(.timeLimit(.minutes(1))) struct DuoTests {
+@Suite(.timeLimit(.minutes(3))) struct DuoTests {
     static let ikey = "DIXTESTIKEY000000001"
     static let skey = "duoSkeyZh5eGmUq9zpfQnyUIu5OL9iWoMMv5Zk3"
     static let deniedIkey = "DIXDENIEDIKEY0000002"

@@ -4,7 +4,7 @@ import TestHelpers
 
 /// The real `auditrelay` binary, `run --once` against each look-alike, into a file sink; and
 /// `check` on the shipped example configs.
-@Suite(.timeLimit(.minutes(1))) struct EndToEndTests {
+@Suite(.timeLimit(.minutes(3))) struct EndToEndTests {
     static let root = BuiltProducts.repositoryRoot
 
     static var binary: String { BuiltProducts.path("auditrelay", override: "AUDITRELAY_BIN") }

@@ -5,7 +5,7 @@ import Polling
 import RelayCore
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct EndorLabsTests {
+@Suite(.timeLimit(.minutes(3))) struct EndorLabsTests {
     static let key = "endr+K7bVq2TnW4"
     static let secret = "endr+S9xPfR3mLz8"
 

@@ -5,7 +5,7 @@ import RelayCore
 import Testing
 @testable import Vendors
 
-@Suite(.timeLimit(.minutes(1))) struct GitHubTests {
+@Suite(.timeLimit(.minutes(3))) struct GitHubTests {
     static let token = "ghp_audit0000000000000000000000000A1"
 
     static let vendorCase = VendorCase.of(

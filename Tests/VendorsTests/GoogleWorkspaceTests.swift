@@ -7,7 +7,7 @@ import RelayCore
 import Testing
 @testable import Vendors
 
-@Suite(.timeLimit(.minutes(1))) struct GoogleWorkspaceTests {
+@Suite(.timeLimit(.minutes(3))) struct GoogleWorkspaceTests {
     static let clientEmail = "auditrelay@acme-reports.iam.gserviceaccount.com"
 
     /// A service account key file (JSON, as Google issues it) and the public half the look-alike verifies with.

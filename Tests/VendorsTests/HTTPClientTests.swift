@@ -8,7 +8,7 @@ import TestHelpers
 
 /// The curl-based client against a real local server: proxying, compression, connection reuse,
 /// size limits and cancellation.
-@Suite(.timeLimit(.minutes(1))) struct HTTPClientTests {
+@Suite(.timeLimit(.minutes(3))) struct HTTPClientTests {
     @Test func aPerSourceProxyCarriesEveryRequestAndCompressedPagesOverReusedConnections() async throws {
         let vendor = try KandjiTests.start(events: 900)
         defer { vendor.stop() }
@@ -74,7 +74,7 @@ import TestHelpers
 }
 
 /// TLS against a look-alike serving a throwaway self-signed certificate (made with the openssl CLI).
-@Suite(.timeLimit(.minutes(1))) struct TLSTests {
+@Suite(.timeLimit(.minutes(3))) struct TLSTests {
     static func makeCertificate() throws -> (directory: String, cert: String, key: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditrelay-tls-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -117,7 +117,7 @@ import TestHelpers
 }
 
 /// HTTP/2 where offered: nghttpd (Debian `nghttp2-server`) is a real h2 server over TLS.
-@Suite(.timeLimit(.minutes(1))) struct HTTP2Tests {
+@Suite(.timeLimit(.minutes(3))) struct HTTP2Tests {
     /// nghttpd on 127.0.0.1 serving `root`, with `-v` so its log shows sessions and streams.
     final class H2Server: @unchecked Sendable {
         let port: Int

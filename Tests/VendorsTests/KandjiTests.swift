@@ -7,7 +7,7 @@ import Polling
 import RelayCore
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct KandjiTests {
+@Suite(.timeLimit(.minutes(3))) struct KandjiTests {
     static let token = "kandji-test-token-7f3a9c2e51"
 
     static func configuration(_ lookalike: Lookalike, token: String = token, pageSize: Int = 200) -> KandjiSource {

@@ -5,7 +5,7 @@ import RelayCore
 import Testing
 @testable import Vendors
 
-@Suite(.timeLimit(.minutes(2))) struct Microsoft365Tests {
+@Suite(.timeLimit(.minutes(4))) struct Microsoft365Tests {
     static let tenant = "b7e1c0de-1111-4222-8333-444455556666"
     static let secret = "m365~Secr3t.Value_0123456789abcdefXYZ"
     static let lookalikeArguments = ["--tenant", tenant, "--client-id", "11111111-aaaa-4bbb-8ccc-000000000001", "--client-secret", secret,

@@ -7,7 +7,7 @@ import RelayCore
 import Testing
 @testable import Vendors
 
-@Suite(.timeLimit(.minutes(1))) struct OktaTests {
+@Suite(.timeLimit(.minutes(3))) struct OktaTests {
     static let token = "00okta-ssws-Tk9Lq3XvR2"
     static let deniedToken = "00okta-ssws-denied-4hQw"
 

@@ -5,7 +5,7 @@ import RelayCore
 import Testing
 @testable import Vendors
 
-@Suite(.timeLimit(.minutes(1))) struct OneLoginTests {
+@Suite(.timeLimit(.minutes(3))) struct OneLoginTests {
     static let clientID = "ol-client-7f2a9c"
     static let clientSecret = "ol-secret-9d1c4e8b77"
     static let deniedClient = "ol-denied-3b51"

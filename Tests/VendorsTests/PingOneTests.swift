@@ -5,7 +5,7 @@ import RelayCore
 import Testing
 @testable import Vendors
 
-@Suite(.timeLimit(.minutes(1))) struct PingOneTests {
+@Suite(.timeLimit(.minutes(3))) struct PingOneTests {
     static let environmentID = "0f3e9c2a-1111-4d2e-9a55-5e0c2d7d9b10"
     static let clientID = "p1-worker-51e0"
     static let clientSecret = "p1-secret-c0ffee-8d2"

@@ -6,7 +6,7 @@ import FoundationNetworking
 
 /// A running `auditrelay run` polling the Kandji look-alike shows its rate-limit wait, requests and
 /// fetched events on `/metrics`, labelled with the source.
-@Suite(.timeLimit(.minutes(1))) struct PollMetricsExportTests {
+@Suite(.timeLimit(.minutes(3))) struct PollMetricsExportTests {
     @Test func rateLimitWaitsAndRequestsAreOnTheMetricsEndpoint() async throws {
         let vendor = try Lookalike("kandji.py", ["--token", "metrics-kandji-token", "--events", "50", "--span", "3600"])
         defer { vendor.stop() }

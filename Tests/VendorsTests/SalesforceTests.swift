@@ -5,7 +5,7 @@ import RelayCore
 import Testing
 @testable import Vendors
 
-@Suite(.timeLimit(.minutes(2))) struct SalesforceTests {
+@Suite(.timeLimit(.minutes(4))) struct SalesforceTests {
     static let clientID = "3MVG9lKcPoNINVBJSoQsNCD.HHDdbugPsNXwwyFbgb47KWa_PTv"
     static let clientSecret = "8C0D3E5A7F19B2C4-sf-Secr3t"
     static let lookalikeArguments = ["--client-id", clientID, "--client-secret", clientSecret, "--denied-client", "3MVG9-no-access"]

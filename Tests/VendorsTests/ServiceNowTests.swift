@@ -5,7 +5,7 @@ import RelayCore
 import Testing
 @testable import Vendors
 
-@Suite(.timeLimit(.minutes(2))) struct ServiceNowTests {
+@Suite(.timeLimit(.minutes(4))) struct ServiceNowTests {
     static let clientSecret = "sn-0auth-Secr3t-7d1e5a"
     static let password = "sn-Passw0rd!reader"
     static let lookalikeArguments = ["--client-id", "auditrelay-oauth", "--client-secret", clientSecret, "--denied-client", "no-acl-oauth",

@@ -5,7 +5,7 @@ import RelayCore
 import Testing
 @testable import Vendors
 
-@Suite(.timeLimit(.minutes(1))) struct SlackTests {
+@Suite(.timeLimit(.minutes(3))) struct SlackTests {
     static let token = "xoxp-audit-7c1e5d3a"
 
     static let vendorCase = VendorCase.of(

@@ -6,7 +6,7 @@ import FoundationNetworking
 
 /// `auditrelay status` against the running binary: a Kandji look-alike backfilling two days, a
 /// file sink that delivers and one that cannot write (/dev/full), and a GeoIP test database.
-@Suite(.timeLimit(.minutes(2))) struct StatusCommandTests {
+@Suite(.timeLimit(.minutes(4))) struct StatusCommandTests {
     static let token = "status-kandji-token-93c1d0"
 
     @Test func statusPrintsSourcesSinksSpoolAndGeoIPFromTheRunningSidecar() async throws {

@@ -5,7 +5,7 @@ import RelayCore
 import Testing
 @testable import Vendors
 
-@Suite(.timeLimit(.minutes(1))) struct VeevaVaultTests {
+@Suite(.timeLimit(.minutes(3))) struct VeevaVaultTests {
     static let password = "vault-pass-Q7r2x9"
 
     static let vendorCase: VendorCase = {

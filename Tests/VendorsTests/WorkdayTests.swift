@@ -5,7 +5,7 @@ import RelayCore
 import Testing
 @testable import Vendors
 
-@Suite(.timeLimit(.minutes(1))) struct WorkdayTests {
+@Suite(.timeLimit(.minutes(3))) struct WorkdayTests {
     static let clientID = "wd-client-4f1"
     static let clientSecret = "wd-secret-8c2e77a1"
     static let refreshToken = "wd-rt-initial-51b7e0"

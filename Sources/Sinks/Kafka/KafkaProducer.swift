@@ -144,13 +144,7 @@ final class KafkaProducer: @unchecked Sendable {
     var outstanding: Int { Int(rd_kafka_outq_len(handle)) }
 
     /// The fatal error, if one was raised: `(name, reason)`.
-    func fatalError() -> (name: String, reason: String)? {
-        var buffer = [CChar](repeating: 0, count: 512)
-        let code = rd_kafka_fatal_error(handle, &buffer, buffer.count)
-        guard code != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
-        let reason = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return (String(cString: rd_kafka_err2name(code)), reason)
-    }
+    func fatalError() -> (name: String, reason: String)? { kafkaFatalError(handle) }
 
     private static func integerProperty(_ conf: OpaquePointer, _ name: String) -> Int? {
         var buffer = [CChar](repeating: 0, count: 64)
@@ -158,4 +152,14 @@ final class KafkaProducer: @unchecked Sendable {
         guard rd_kafka_conf_get(conf, name, &buffer, &size) == RD_KAFKA_CONF_OK else { return nil }
         return Int(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
+}
+
+/// The fatal error librdkafka raised on a client, if any: `(name, reason)`. An idempotent producer
+/// in this state refuses every send until it is replaced.
+public func kafkaFatalError(_ handle: OpaquePointer) -> (name: String, reason: String)? {
+    var buffer = [CChar](repeating: 0, count: 512)
+    let code = rd_kafka_fatal_error(handle, &buffer, buffer.count)
+    guard code != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+    let reason = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return (String(cString: rd_kafka_err2name(code)), reason)
 }
