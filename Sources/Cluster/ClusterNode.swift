@@ -14,6 +14,8 @@ public final class ClusterNode: Sendable {
     private let reader: StateReader
     private let writer: StateWriter
     private let gate = Mutex(CursorMirrorGate())
+    /// The sealed credential last published per source.
+    private let publishedCredentials = Mutex([String: String]())
     private let logger: Logger
     private let pendingGauge = Gauge(label: MetricName.clusterMirrorPending)
 
@@ -57,14 +59,28 @@ public final class ClusterNode: Sendable {
         return (TakeoverRule.startingCursor(mirrored: mirrored, local: local), mirrored != nil)
     }
 
+    /// State records queued or in flight to the state topic.
+    var mirrorOutstanding: Int { writer.outstanding }
+
     /// The mirrored cursor of `source` as read so far (for `cursor show`-like reporting).
     public func mirroredCursor(source: String) -> String? { reader.cursor(source: source) }
 
     /// A cursor committed to the local log, durable with every record through `throughSequence`.
+    ///
+    /// Its positions wait in the gate for delivery; a rotated credential in it is published now.
+    /// The vendor revoked the previous token when it issued this one, so a replica taking over
+    /// with a credential that waited for delivery could not authenticate at all, while a position
+    /// that is newer than what was delivered would skip events. Publishing credentials only here
+    /// also keeps a replica that lost the source, still releasing old positions as its sinks
+    /// catch up, from overwriting the new owner's credential with a revoked one.
     public func committed(source: String, cursor: String, throughSequence: UInt64) {
         let pending = gate.withLock { gate in
             gate.committed(source: source, cursor: cursor, throughSequence: throughSequence)
             return gate.pendingCount
+        }
+        if let sealed = StateRecord.sealedCredential(in: cursor),
+           publishedCredentials.withLock({ $0.updateValue(sealed, forKey: source) != sealed }) {
+            writer.publish([(StateRecord.credentialKey(source: source), StateRecord.value(sealed))])
         }
         pendingGauge.record(Double(pending + writer.outstanding))
     }
@@ -76,7 +92,10 @@ public final class ClusterNode: Sendable {
         var records: [(key: [UInt8], value: [UInt8]?)] = []
         for entry in released {
             do {
-                records += try StateRecord.records(source: entry.source, cursor: entry.cursor).map { ($0.key, Optional($0.value)) }
+                let credentialKey = StateRecord.credentialKey(source: entry.source)
+                records += try StateRecord.records(source: entry.source, cursor: entry.cursor)
+                    .filter { $0.key != credentialKey }  // published when committed
+                    .map { ($0.key, Optional($0.value)) }
             } catch {
                 // A cursor that is not a SourceCursor (a replay source's line number): nothing to mirror.
                 logger.debug("cluster: cursor not mirrored", metadata: ["source": "\(entry.source)", "reason": "\(error)"])

@@ -34,7 +34,10 @@ import Testing
         let b = await later.startingCursor(source: "b", local: nil)
         let c = await later.startingCursor(source: "c", local: "local-c")
         await later.stop()
-        #expect(a?.mirrored == true && a?.cursor == Self.cursor(100), "a's cursor through 20 was not acknowledged: \(String(describing: a))")
+        // a's position through 20 was not acknowledged, so it stays at 100; the credential rotated
+        // with it is published when committed (the vendor revoked the older one).
+        let expectedA = SourceCursor(streams: ["system_log": PollState(since: Timestamp(seconds: 100))], sealedCredential: "sealed-200").encoded
+        #expect(a?.mirrored == true && a?.cursor == expectedA, "\(String(describing: a))")
         #expect(b?.mirrored == true && b?.cursor == Self.cursor(300))
         #expect(c?.mirrored == false && c?.cursor == "local-c")
     }
@@ -72,6 +75,43 @@ import Testing
         for source in sources.dropFirst() {
             #expect(reader.cursor(source: source) == Self.cursor(200), "\(source): \(reader.cursor(source: source) ?? "none")")
         }
+    }
+
+    @Test func aRotatedCredentialIsMirroredWhenCommittedAndNeverReplacedByAnOlderOne() async throws {
+        let cluster = try MockCluster(brokers: 1, topics: ["st": 2, "co": 4])
+        defer { cluster.stop() }
+        let configuration = ClusterConfiguration(brokers: cluster.bootstrap, group: "g", stateTopic: "st", coordinationTopic: "co")
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        func cursor(position: Int64, token: Int64) -> String {
+            SourceCursor(streams: ["system_log": PollState(since: Timestamp(seconds: position))], sealedCredential: "sealed-\(token)").encoded
+        }
+        // The old owner committed pages through 30, each with a newer token (the vendor revoked
+        // each older one); its sinks had acknowledged through 10 when it lost the source.
+        let old = try ClusterNode(configuration: configuration, sourceIDs: ["a"], logger: logger)
+        old.start()
+        old.committed(source: "a", cursor: Self.cursor(100), throughSequence: 10)
+        old.committed(source: "a", cursor: Self.cursor(200), throughSequence: 20)
+        old.committed(source: "a", cursor: Self.cursor(300), throughSequence: 30)
+        old.acknowledged(through: 10)
+        try await waitUntil(seconds: 20, "the old owner's records are published") { old.mirrorOutstanding == 0 }
+
+        // The new owner resumes from the delivered position with the newest token, and rotates it.
+        let next = try ClusterNode(configuration: configuration, sourceIDs: ["a"], logger: logger)
+        next.start()
+        let taken = await next.startingCursor(source: "a", local: nil)
+        #expect(taken?.cursor == cursor(position: 100, token: 300), "\(String(describing: taken))")
+        next.committed(source: "a", cursor: cursor(position: 150, token: 400), throughSequence: 5)
+        await next.stop()
+        // The old owner's sinks catch up: its positions move on, its revoked tokens stay unsent.
+        old.acknowledged(through: 30)
+        await old.stop()
+
+        let last = try ClusterNode(configuration: configuration, sourceIDs: ["a"], logger: logger)
+        last.start()
+        let final = await last.startingCursor(source: "a", local: nil)
+        await last.stop()
+        #expect(final?.cursor == cursor(position: 300, token: 400), "\(String(describing: final))")
     }
 
     @Test func aTakeoverWaitingForAMissingStateTopicCanBeCancelled() async throws {

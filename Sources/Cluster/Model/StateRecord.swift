@@ -43,6 +43,13 @@ public enum StateRecord {
         return records
     }
 
+    /// The sealed rotated credential a cursor carries, if any (nil for any other cursor).
+    public static func sealedCredential(in cursor: String) -> String? {
+        // Cheap test first: most sources never rotate a credential, and this runs per page.
+        guard cursor.utf8.count > 8, cursor.contains("\"cred\"") else { return nil }
+        return SourceCursor(decoding: cursor, defaultStream: "\u{1F}")?.sealedCredential
+    }
+
     static func value(_ text: String) -> [UInt8] {
         [formatVersion] + Array(text.utf8)
     }
