@@ -13,12 +13,22 @@ import Testing
         SourceCursor(streams: ["system_log": PollState(since: Timestamp(seconds: seconds))], sealedCredential: "sealed-\(seconds)").encoded
     }
 
+    static func logger(_ level: Logger.Level) -> Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = level
+        return logger
+    }
+
+    /// The state and coordination topics "st" and "co" on `cluster`, group "g".
+    static func configuration(_ cluster: MockCluster) -> ClusterConfiguration {
+        ClusterConfiguration(brokers: cluster.bootstrap, group: "g", stateTopic: "st", coordinationTopic: "co")
+    }
+
     @Test func mirroredCursorsReachAReaderStartedLater() async throws {
         let cluster = try MockCluster(brokers: 1, topics: ["st": 4, "co": 8])
         defer { cluster.stop() }
-        let configuration = ClusterConfiguration(brokers: cluster.bootstrap, group: "g", stateTopic: "st", coordinationTopic: "co")
-        var logger = Logger(label: "test")
-        logger.logLevel = .error
+        let configuration = Self.configuration(cluster)
+        let logger = Self.logger(.error)
         let node = try ClusterNode(configuration: configuration, sourceIDs: ["a", "b"], logger: logger)
         node.start()
         // Committed through sequence 10 and 20; only what every sink acknowledged is published.
@@ -45,9 +55,8 @@ import Testing
     @Test func aFatalErrorReplacesTheStateWritersProducerAndEveryNewestCursorArrives() async throws {
         let cluster = try MockCluster(brokers: 1, topics: ["st": 2])
         defer { cluster.stop() }
-        let configuration = ClusterConfiguration(brokers: cluster.bootstrap, group: "g", stateTopic: "st", coordinationTopic: "co")
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        let configuration = Self.configuration(cluster)
+        let logger = Self.logger(.critical)
         let sources = (0..<20).map { "source-\($0)" }
         func records(_ seconds: Int64) throws -> [(key: [UInt8], value: [UInt8]?)] {
             try sources.flatMap { try StateRecord.records(source: $0, cursor: Self.cursor(seconds)) }.map { ($0.key, $0.value) }
@@ -80,9 +89,8 @@ import Testing
     @Test func aRotatedCredentialIsMirroredWhenCommittedAndNeverReplacedByAnOlderOne() async throws {
         let cluster = try MockCluster(brokers: 1, topics: ["st": 2, "co": 4])
         defer { cluster.stop() }
-        let configuration = ClusterConfiguration(brokers: cluster.bootstrap, group: "g", stateTopic: "st", coordinationTopic: "co")
-        var logger = Logger(label: "test")
-        logger.logLevel = .error
+        let configuration = Self.configuration(cluster)
+        let logger = Self.logger(.error)
         func cursor(position: Int64, token: Int64) -> String {
             SourceCursor(streams: ["system_log": PollState(since: Timestamp(seconds: position))], sealedCredential: "sealed-\(token)").encoded
         }
@@ -117,8 +125,7 @@ import Testing
     @Test func aTakeoverWaitingForAMissingStateTopicCanBeCancelled() async throws {
         let cluster = try MockCluster(brokers: 1, topics: ["co": 4])
         defer { cluster.stop() }
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        let logger = Self.logger(.critical)
         let node = try ClusterNode(configuration: ClusterConfiguration(brokers: cluster.bootstrap, group: "g", stateTopic: "missing", coordinationTopic: "co"),
                                    sourceIDs: ["a"], logger: logger)
         node.start()
@@ -144,8 +151,7 @@ import Testing
         defer { cluster.stop() }
         let configuration = ClusterConfiguration(brokers: cluster.bootstrap, properties: [("session.timeout.ms", Secret("6000"))],
                                                  group: "g", stateTopic: "st", coordinationTopic: "co")
-        var logger = Logger(label: "test")
-        logger.logLevel = .error
+        let logger = Self.logger(.error)
         let sources = (0..<20).map { "source-\($0)" }
         let first = try ClusterNode(configuration: configuration, sourceIDs: sources, logger: logger)
         let second = try ClusterNode(configuration: configuration, sourceIDs: sources, logger: logger)
