@@ -87,21 +87,25 @@ struct RunCommand: AsyncParsableCommand {
         let reloader = pipeline.enrichers.lazy.compactMap { $0 as? GeoIPEnricher }.first.map {
             GeoIPReloader(enricher: $0, interval: configuration.geoIPRefreshInterval, logger: logger)
         }
+        // TLS in front of the webhook listener, which then listens on loopback behind it.
+        var tlsFront: (front: WebhookTLSFront, plain: WebhookListener)?
+        if let receiver, let listen = configuration.webhooks.listen, let tls = configuration.webhooks.tls {
+            let plain = WebhookListener(listen: "127.0.0.1:0", settings: configuration.webhooks, receiver: receiver, logger: logger)
+            let front = try WebhookTLSFront(listen: listen, certificate: tls.certificate, key: tls.key, settings: configuration.webhooks,
+                                            upstream: { plain.port }, logger: logger)
+            tlsFront = (front, plain)
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: monitor),
             .init(service: ops),
-            .init(service: HangupListener(logger: logger, reloader: reloader)),
+            .init(service: HangupListener(logger: logger, reloader: reloader, tlsFront: tlsFront?.front)),
         ]
         if let reloader { services.append(.init(service: reloader)) }
         // Last in the list, so the first to stop on SIGTERM: new deliveries get 503 while the
         // spool is still open for the ones in flight.
         if let receiver {
-            if let listen = configuration.webhooks.listen, let tls = configuration.webhooks.tls {
-                // TLS in front, the HTTP listener behind it on loopback.
-                let plain = WebhookListener(listen: "127.0.0.1:0", settings: configuration.webhooks, receiver: receiver, logger: logger)
-                let front = try WebhookTLSFront(listen: listen, certificate: tls.certificate, key: tls.key, settings: configuration.webhooks,
-                                                upstream: { plain.port }, logger: logger)
+            if let (front, plain) = tlsFront {
                 services.append(.init(service: plain))
                 services.append(.init(service: front))
             } else if let listen = configuration.webhooks.listen {
@@ -135,15 +139,19 @@ extension ServiceGroupConfiguration {
 }
 
 /// SIGHUP would otherwise terminate the process. The config is not reloaded in place (the Helm
-/// chart rolls pods when it changes); GeoIP files are watched and reloaded on their own.
+/// chart rolls pods when it changes); GeoIP files and the webhook TLS certificate are watched and
+/// reloaded on their own, and checked at once on SIGHUP.
 struct HangupListener: Service {
     let logger: Logger
     let reloader: GeoIPReloader?
+    let tlsFront: WebhookTLSFront?
 
     func run() async throws {
         for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
-            logger.notice("SIGHUP received: GeoIP databases checked now; the config is not reloaded in place, restart to apply config changes")
+            logger.notice("SIGHUP received: GeoIP databases and the webhook TLS certificate checked now; the config is not reloaded in place, restart to apply config changes")
             reloader?.refreshNow()
+            // A few small files; the signal handler's task is not on a hot path.
+            tlsFront?.reloadNow()
         }
     }
 }

@@ -2,6 +2,7 @@ import COpenSSL
 import FlyingSocks
 import Foundation
 import Logging
+import RelayCore
 import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
@@ -14,36 +15,58 @@ import Glibc
 /// accept thread, one per connection, at most `maxConcurrent`; more wait in the kernel's backlog),
 /// never on the cooperative pool. A handshake or a silence longer than `readTimeout` closes the
 /// connection, so slow clients cannot hold threads.
+///
+/// The certificate and key files are checked every `reloadInterval` (and on `reloadNow()`, which
+/// SIGHUP calls): when either changed (cert-manager renewing a mounted Secret), a new context is
+/// loaded for the connections that follow. A pair that does not load (a renewal caught half
+/// written, a key that does not match) is logged and the previous certificate keeps serving.
 public final class WebhookTLSFront: Service, @unchecked Sendable {
-    // @unchecked: `context` is an immutable OpenSSL context (thread-safe for SSL_new); the rest is
-    // immutable or behind `Locked`.
+    // @unchecked: each `TLSContext` is an immutable OpenSSL context (thread-safe for SSL_new); the
+    // rest is immutable or behind `Locked`.
     private let listen: String
+    private let files: (certificate: String, key: String)
+    private let reloadInterval: Duration
     private let upstream: @Sendable () -> Int?
     private let settings: WebhookSettings
     private let logger: Logger
-    private let context: OpaquePointer
+    /// The context new connections use, and the files' signatures it was loaded from (the last
+    /// signatures tried, when loading them failed, so a broken pair is reported once).
+    private let current: Locked<(context: TLSContext, signatures: [FileSignature?])>
     private let boundPort = Locked<Int?>(nil)
 
-    /// - Parameter upstream: the plaintext `WebhookListener`'s loopback port, once it listens.
+    /// - Parameters:
+    ///   - upstream: the plaintext `WebhookListener`'s loopback port, once it listens.
+    ///   - reloadInterval: how often the certificate and key files are checked for a change.
     public init(listen: String, certificate: String, key: String, settings: WebhookSettings, upstream: @escaping @Sendable () -> Int?,
-                logger: Logger) throws {
-        guard let context = SSL_CTX_new(TLS_server_method()) else { throw WebhookTLSError("cannot create a TLS context") }
-        guard auditrelay_require_tls12(context) == 1,
-              SSL_CTX_use_certificate_chain_file(context, certificate) == 1,
-              SSL_CTX_use_PrivateKey_file(context, key, SSL_FILETYPE_PEM) == 1,
-              SSL_CTX_check_private_key(context) == 1 else {
-            ERR_clear_error()
-            SSL_CTX_free(context)
-            throw WebhookTLSError("webhooks.tls: cannot load the certificate chain \(certificate) with the key \(key) (PEM files that belong together)")
-        }
-        self.context = context
+                reloadInterval: Duration = .seconds(30), logger: Logger) throws {
+        let signatures = [FileSignature.current(path: certificate), FileSignature.current(path: key)]
+        current = Locked((try TLSContext(certificate: certificate, key: key), signatures))
+        files = (certificate, key)
+        self.reloadInterval = reloadInterval
         self.listen = listen
         self.settings = settings
         self.upstream = upstream
         self.logger = logger
     }
 
-    deinit { SSL_CTX_free(context) }
+    /// Loads the certificate and key again if either file changed since the last load.
+    /// - Returns: whether a new certificate now serves.
+    @discardableResult
+    public func reloadNow() -> Bool {
+        let signatures = [FileSignature.current(path: files.certificate), FileSignature.current(path: files.key)]
+        guard current.withLock({ $0.signatures != signatures }) else { return false }
+        do {
+            let context = try TLSContext(certificate: files.certificate, key: files.key)
+            current.withLock { $0 = (context, signatures) }
+            logger.notice("webhooks.tls: certificate reloaded", metadata: ["cert": "\(files.certificate)", "notAfter": "\(context.notAfter ?? "?")"])
+            return true
+        } catch {
+            current.withLock { $0.signatures = signatures }
+            logger.error("webhooks.tls: the changed certificate or key does not load; still serving the previous certificate",
+                         metadata: ["error": "\(error)"])
+            return false
+        }
+    }
 
     public var port: Int? { boundPort.withLock { $0 } }
 
@@ -58,11 +81,25 @@ public final class WebhookTLSFront: Service, @unchecked Sendable {
         let acceptor = Thread { [self] in acceptLoop(descriptor, slots: slots) }
         acceptor.name = "auditrelay-webhook-tls"
         acceptor.start()
+        let stopped = Locked(false)
+        // Reading the files is blocking I/O: on its own thread, not the cooperative pool.
+        let reloader = Thread { [self] in
+            var next = ContinuousClock.now + reloadInterval
+            while !stopped.withLock({ $0 }) {
+                Thread.sleep(forTimeInterval: 0.2)
+                guard ContinuousClock.now >= next else { continue }
+                reloadNow()
+                next = ContinuousClock.now + reloadInterval
+            }
+        }
+        reloader.name = "auditrelay-webhook-tls-reload"
+        reloader.start()
         await withGracefulShutdownHandler {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(200))
             }
         } onGracefulShutdown: {}
+        stopped.withLock { $0 = true }
         // Unblocks accept(); connections already accepted finish within their timeouts.
         shutdown(descriptor, Int32(SHUT_RDWR))
         try? socket.close()
@@ -79,6 +116,8 @@ public final class WebhookTLSFront: Service, @unchecked Sendable {
                 return  // the listening socket was closed: shutting down
             }
             let worker = Thread { [self] in
+                // A client that resets the connection while OpenSSL writes to it must not kill the process.
+                blockSIGPIPEOnThisThread()
                 relay(client)
                 slots.signal()
             }
@@ -94,7 +133,9 @@ public final class WebhookTLSFront: Service, @unchecked Sendable {
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard let ssl = SSL_new(context) else { return }
+        // The connection keeps the context it started with alive through a reload.
+        let context = current.withLock { $0.context }
+        guard let ssl = SSL_new(context.pointer) else { return }
         defer { SSL_free(ssl) }
         SSL_set_fd(ssl, client)
         guard SSL_accept(ssl) == 1 else {
@@ -162,6 +203,37 @@ public final class WebhookTLSFront: Service, @unchecked Sendable {
             offset += written
         }
         return true
+    }
+}
+
+/// One loaded certificate and key; freed when the last connection using it ends.
+final class TLSContext: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    init(certificate: String, key: String) throws {
+        guard let context = SSL_CTX_new(TLS_server_method()) else { throw WebhookTLSError("cannot create a TLS context") }
+        guard auditrelay_require_tls12(context) == 1,
+              SSL_CTX_use_certificate_chain_file(context, certificate) == 1,
+              SSL_CTX_use_PrivateKey_file(context, key, SSL_FILETYPE_PEM) == 1,
+              SSL_CTX_check_private_key(context) == 1 else {
+            ERR_clear_error()
+            SSL_CTX_free(context)
+            throw WebhookTLSError("webhooks.tls: cannot load the certificate chain \(certificate) with the key \(key) (PEM files that belong together)")
+        }
+        pointer = context
+    }
+
+    deinit { SSL_CTX_free(pointer) }
+
+    /// The leaf certificate's notAfter, as OpenSSL prints it.
+    var notAfter: String? {
+        guard let certificate = SSL_CTX_get0_certificate(pointer), let time = X509_get0_notAfter(certificate),
+              let memory = BIO_new(BIO_s_mem()) else { return nil }
+        defer { BIO_free(memory) }
+        guard ASN1_TIME_print(memory, time) == 1 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = BIO_read(memory, &buffer, Int32(buffer.count))
+        return count > 0 ? String(decoding: buffer.prefix(Int(count)), as: UTF8.self) : nil
     }
 }
 

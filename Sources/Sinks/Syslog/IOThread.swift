@@ -1,4 +1,5 @@
 import Foundation
+import RelayCore
 
 #if canImport(Glibc)
 import Glibc
@@ -52,13 +53,8 @@ final class IOThread: @unchecked Sendable {
     }
 
     private func loop() {
-        // OpenSSL writes with write(2), which raises SIGPIPE when the server has reset the
-        // connection; blocked on this thread, the write fails with EPIPE instead of killing the
-        // process. (The plain socket transports pass MSG_NOSIGNAL.)
-        var pipe = sigset_t()
-        sigemptyset(&pipe)
-        sigaddset(&pipe, SIGPIPE)
-        pthread_sigmask(SIG_BLOCK, &pipe, nil)
+        // The TLS transport writes through OpenSSL to a server that may reset the connection.
+        blockSIGPIPEOnThisThread()
         while true {
             condition.lock()
             while jobs.isEmpty && !stopping { condition.wait() }
