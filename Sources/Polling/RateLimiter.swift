@@ -194,7 +194,8 @@ public struct RateShare: Sendable {
             // look again after a tenth of the window, or when our own oldest leaves, if sooner.
             sendAt = min(now.plus(window / 10), sendTimes.first.map { $0.plus(window + .milliseconds(250)) } ?? now.plus(window / 10))
         }
-        sendTimes.append(sendAt)
+        // Kept in time order: a look-again wait can end before a send already planned further out.
+        sendTimes.insert(sendAt, at: sendTimes.lastIndex { $0 <= sendAt }.map { $0 + 1 } ?? 0)
         if sendTimes.count > budget(report) { sendTimes.removeFirst(sendTimes.count - budget(report)) }
         return sendAt.duration(since: now)
     }
