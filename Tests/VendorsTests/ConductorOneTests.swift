@@ -39,7 +39,7 @@ import Testing
 
     @Test func signsTheAssertionRenewsAnExpiredTokenAndDeliversEveryEventOnce() async throws {
         let (secret, publicKey) = Self.credentials()
-        let vendor = try Lookalike("conductor_one.py", ["--client-id", Self.clientID, "--public-key", publicKey, "--events", "730", "--span", "7200"],
+        let vendor = try Lookalike("conductor_one.py", ["--client-id", Self.clientID, "--public-key=\(publicKey)", "--events", "730", "--span", "7200"],
                                    environment: ["LOOKALIKE_TIMEOUT_SLEEP": "3"])
         defer { vendor.stop() }
         try await vendor.inject(["ok", "expire", "ok", "429", "500", "ok", "truncated", "ok", "malformed", "timeout", "ok", "expire"])
@@ -58,7 +58,7 @@ import Testing
     @Test func aRejectedAssertionIsACredentialErrorWithoutTheSecret() async throws {
         let (secret, _) = Self.credentials()
         let (_, otherPublicKey) = Self.credentials()  // the look-alike expects a different key
-        let vendor = try Lookalike("conductor_one.py", ["--client-id", Self.clientID, "--public-key", otherPublicKey, "--events", "5"])
+        let vendor = try Lookalike("conductor_one.py", ["--client-id", Self.clientID, "--public-key=\(otherPublicKey)", "--events", "5"])
         defer { vendor.stop() }
         let logs = LogCapture()
         let poller = try Self.configuration(vendor, secret: secret).makePoller(clock: InstantSleepClock(), logger: logs.logger())

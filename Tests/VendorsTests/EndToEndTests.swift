@@ -87,7 +87,7 @@ import TestHelpers
     @Test func conductorOneOnceDeliversEveryEventToTheFileSink() async throws {
         let (secret, publicKey) = ConductorOneTests.credentials()
         let clientID = "e2e-client@127.0.0.1/auditrelay"
-        let vendor = try Lookalike("conductor_one.py", ["--client-id", clientID, "--public-key", publicKey, "--events", "250", "--span", "7200"])
+        let vendor = try Lookalike("conductor_one.py", ["--client-id", clientID, "--public-key=\(publicKey)", "--events", "250", "--span", "7200"])
         defer { vendor.stop() }
         let records = try Self.runOnce(source: """
               - {id: c1, type: conductor-one, baseURL: "\(vendor.baseURL)", clientID: "${env:E2E_C1_ID}", clientSecret: "${env:E2E_C1_SECRET}", backfill: 3h, lag: 5s}

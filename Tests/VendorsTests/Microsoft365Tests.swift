@@ -123,7 +123,7 @@ import Testing
         #expect(bytes.count == 20)
         let x5t = Base64URL.encode(bytes)
 
-        let vendor = try Lookalike("microsoft_365.py", Self.lookalikeArguments + ["--public-key-pem", "\(directory)/pub.pem", "--x5t", x5t,
+        let vendor = try Lookalike("microsoft_365.py", Self.lookalikeArguments + ["--public-key-pem", "\(directory)/pub.pem", "--x5t=\(x5t)",
                                                                                  "--events", "120", "--span", "7200"])
         defer { vendor.stop() }
         var certificate = Self.vendorCase

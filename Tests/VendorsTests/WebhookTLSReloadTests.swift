@@ -39,9 +39,10 @@ import Webhooks
     }
 
     /// Puts `name`'s pair in place the way Kubernetes does: new files, then one rename each.
-    static func install(_ name: String, keyOf keyName: String? = nil, in directory: String) throws {
+    static func install(_ name: String, certificateOnly: Bool = false, in directory: String) throws {
         let files = FileManager.default
-        for (source, target) in [("\(name).cert.pem", "cert.pem"), ("\(keyName ?? name).key.pem", "key.pem")] {
+        let pairs = [("\(name).cert.pem", "cert.pem")] + (certificateOnly ? [] : [("\(name).key.pem", "key.pem")])
+        for (source, target) in pairs {
             try? files.removeItem(atPath: "\(directory)/staged")
             try files.copyItem(atPath: "\(directory)/\(source)", toPath: "\(directory)/staged")
             guard rename("\(directory)/staged", "\(directory)/\(target)") == 0 else { throw TLSReloadFailure(description: "rename failed") }
@@ -58,24 +59,27 @@ import Webhooks
         let logs = LogCapture()
         let front = try WebhookTLSFront(listen: "127.0.0.1:0", certificate: "\(directory)/cert.pem", key: "\(directory)/key.pem",
                                         settings: WebhookSettings(), upstream: { nil }, reloadInterval: .milliseconds(300), logger: logs.logger())
-        let running = Task { try await front.run() }
+        let running = Task {
+            do { try await front.run() } catch { Issue.record("the TLS front stopped: \(error)") }
+        }
         defer { running.cancel() }
-        try await waitUntil(seconds: 10, "the front listens") { front.port != nil }
+        // Generous waits: the parallel test run can keep a task off the 2-core pool for seconds.
+        try await waitUntil(seconds: 60, "the front listens") { front.port != nil }
         let port = try #require(front.port)
         // Each probe closes right after the handshake, while the front writes its 503 (no
         // listener behind it here): in this process, an unblocked SIGPIPE would end the test run.
         #expect(Self.presentedName(port: port) == "first")
 
         try Self.install("renewed", in: directory)
-        try await waitUntil(seconds: 10, "the renewed certificate is presented") { Self.presentedName(port: port) == "renewed" }
+        try await waitUntil(seconds: 60, "the renewed certificate is presented") { Self.presentedName(port: port) == "renewed" }
         #expect(logs.text.contains("webhooks.tls: certificate reloaded"))
 
         // A certificate with another certificate's key: refused, the renewed one keeps serving.
         // (A check between the two renames of an install sees a mixed pair too, and reports it.)
         func refusals() -> Int { logs.lines.filter { $0.contains("does not load; still serving the previous certificate") }.count }
         let before = refusals()
-        try Self.install("stranger", keyOf: "renewed", in: directory)
-        try await waitUntil(seconds: 10, "the broken pair is reported") { refusals() > before }
+        try Self.install("stranger", certificateOnly: true, in: directory)
+        try await waitUntil(seconds: 60, "the broken pair is reported") { refusals() > before }
         #expect(Self.presentedName(port: port) == "renewed")
         // Reported once, not at every check.
         let reported = refusals()
@@ -84,7 +88,7 @@ import Webhooks
 
         // The matching key arrives: the new certificate serves.
         try Self.install("stranger", in: directory)
-        try await waitUntil(seconds: 10, "the completed pair is presented") { Self.presentedName(port: port) == "stranger" }
+        try await waitUntil(seconds: 60, "the completed pair is presented") { Self.presentedName(port: port) == "stranger" }
         #expect(!logs.text.contains("BEGIN"), "no key material in the log")
     }
 }
