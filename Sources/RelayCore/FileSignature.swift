@@ -8,22 +8,14 @@ public struct FileSignature: Sendable, Hashable {
     public let device: UInt64
     public let inode: UInt64
     public let size: Int64
-    public let modified: timespec
+    public let modifiedSeconds: Int64
+    public let modifiedNanoseconds: Int64
 
     /// The signature of the file at `path` now, or nil when it cannot be stat'ed.
     public static func current(path: String) -> FileSignature? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        return FileSignature(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size), modified: info.st_mtim)
-    }
-
-    public static func == (left: FileSignature, right: FileSignature) -> Bool {
-        left.device == right.device && left.inode == right.inode && left.size == right.size
-            && left.modified.tv_sec == right.modified.tv_sec && left.modified.tv_nsec == right.modified.tv_nsec
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(inode)
-        hasher.combine(modified.tv_nsec)
+        return FileSignature(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+                             modifiedSeconds: Int64(info.st_mtim.tv_sec), modifiedNanoseconds: Int64(info.st_mtim.tv_nsec))
     }
 }

@@ -81,16 +81,11 @@ public final class WebhookTLSFront: Service, @unchecked Sendable {
         let acceptor = Thread { [self] in acceptLoop(descriptor, slots: slots) }
         acceptor.name = "auditrelay-webhook-tls"
         acceptor.start()
-        let stopped = Locked(false)
-        // Reading the files is blocking I/O: on its own thread, not the cooperative pool.
+        let stopped = DispatchSemaphore(value: 0)
+        // Reading the files is blocking I/O: on its own thread, not the cooperative pool. It sleeps
+        // a whole interval at a time; shutdown wakes it.
         let reloader = Thread { [self] in
-            var next = ContinuousClock.now + reloadInterval
-            while !stopped.withLock({ $0 }) {
-                Thread.sleep(forTimeInterval: 0.2)
-                guard ContinuousClock.now >= next else { continue }
-                reloadNow()
-                next = ContinuousClock.now + reloadInterval
-            }
+            while stopped.wait(timeout: .now() + reloadInterval.seconds) == .timedOut { reloadNow() }
         }
         reloader.name = "auditrelay-webhook-tls-reload"
         reloader.start()
@@ -99,7 +94,7 @@ public final class WebhookTLSFront: Service, @unchecked Sendable {
                 try? await Task.sleep(for: .milliseconds(200))
             }
         } onGracefulShutdown: {}
-        stopped.withLock { $0 = true }
+        stopped.signal()
         // Unblocks accept(); connections already accepted finish within their timeouts.
         shutdown(descriptor, Int32(SHUT_RDWR))
         try? socket.close()
