@@ -215,6 +215,15 @@ def stop_relay(process):
         process.wait()
 
 
+def finish_relay(process, work, keep):
+    """Stops the relay and removes its work directory (or names it, with --keep)."""
+    stop_relay(process)
+    if keep:
+        print("kept:", work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def relay_failed(process, work):
     if process.poll() is not None:
         with open(os.path.join(work, "auditrelay.log")) as f:
@@ -280,11 +289,7 @@ def many_sources(args, peers, count, run):
         if args.breakdown:
             result["smaps"] = smaps_breakdown(relay.pid, args.binary)
     finally:
-        stop_relay(relay)
-        if args.keep:
-            print("kept:", work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        finish_relay(relay, work, args.keep)
     return result
 
 
@@ -334,11 +339,7 @@ def idle(args, peers, run):
             "smaps": smaps_breakdown(relay.pid, args.binary),
         }
     finally:
-        stop_relay(relay)
-        if args.keep:
-            print("kept:", work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        finish_relay(relay, work, args.keep)
     return result
 
 
